@@ -1,0 +1,145 @@
+"""The tenantwatch command line: one Typer app; each command is a thin call into a package."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Optional
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from tenantwatch import __version__
+from tenantwatch.spec import Issue, load_file
+
+app = typer.Typer(
+    help="Monitoring-as-code and an alert engine for multi-tenant platforms.",
+    no_args_is_help=True,
+    rich_markup_mode="markdown",
+    pretty_exceptions_enable=False,
+)
+err = Console(stderr=True, soft_wrap=True)
+out = Console()
+
+
+class Exit:
+    OK = 0
+    FAILED = 1
+    INVALID = 2
+
+
+def _print_issues(issues: list[Issue]) -> None:
+    for issue in issues:
+        where = f", line {issue.line}" if issue.line else ""
+        style = "red" if issue.level == "error" else "yellow"
+        err.print(f"{issue.path or '<root>'}: {issue.message} [{issue.level}{where}]", style=style, markup=False, highlight=False)
+
+
+@app.command()
+def version() -> None:
+    """Print the version."""
+    typer.echo(__version__)
+
+
+@app.command()
+def validate(
+    spec: Path = typer.Argument(..., help="The spec file (YAML)."),
+    strict: bool = typer.Option(False, "--strict", help="Treat warnings as errors."),
+    format: str = typer.Option("text", "--format", help="text or json."),
+) -> None:
+    """Check a spec and print every problem as `path.to.field: message`.
+
+    Exit 0 when valid (warnings allowed), 2 when invalid or, with --strict, on any warning.
+
+    Example: `tenantwatch validate examples/platform.yaml --strict`
+    """
+    result = load_file(spec)
+    failed = bool(result.errors) or (strict and bool(result.warnings))
+    if format == "json":
+        typer.echo(json.dumps({"valid": not failed, "issues": [i._asdict() for i in result.issues]}, indent=2))
+    else:
+        _print_issues(result.issues)
+        summary = f"{spec}: {len(result.errors)} error(s), {len(result.warnings)} warning(s)"
+        err.print(("invalid: " if failed else "valid: ") + summary, markup=False, highlight=False)
+    raise typer.Exit(Exit.INVALID if failed else Exit.OK)
+
+
+@app.command()
+def render(
+    spec: Path = typer.Argument(..., help="The spec file (YAML)."),
+    out_dir: Path = typer.Option(Path("out"), "--out", help="Output folder; tenantwatch owns it."),
+    only: Optional[str] = typer.Option(None, "--only", help="Comma-separated targets, e.g. prometheus,alertmanager."),
+    check: bool = typer.Option(False, "--check", help="Write nothing; exit 1 if --out differs from a fresh render."),
+    include_secrets: bool = typer.Option(False, "--include-secrets", help="Resolve env: secrets into files that have no *_file form."),
+    profile: str = typer.Option("standard", "--profile", help="standard, or fast (short windows for demos and tests)."),
+    verify: bool = typer.Option(False, "--verify", help="Run promtool and amtool on the result."),
+    format: str = typer.Option("text", "--format", help="text or json."),
+) -> None:
+    """Render the monitoring configuration of a spec into a folder.
+
+    Examples:
+
+    * `tenantwatch render examples/platform.yaml --out out --verify`
+    * `tenantwatch render spec.yaml --out deploy --only prometheus --check` (CI review)
+    """
+    from tenantwatch.render import RenderError, RenderOptions, render_tree
+    from tenantwatch.render.emit import differences, write_tree
+    from tenantwatch.render.verify import ToolMissing, verify_tree
+
+    if profile not in ("standard", "fast"):
+        err.print(f"--profile: expected standard or fast, got {profile!r}", markup=False)
+        raise typer.Exit(Exit.INVALID)
+    result = load_file(spec)
+    _print_issues(result.issues)
+    if result.spec is None:
+        raise typer.Exit(Exit.INVALID)
+    options = RenderOptions(profile=profile, include_secrets=include_secrets, environ=dict(os.environ))
+    try:
+        tree = render_tree(result.spec, options, [t.strip() for t in only.split(",")] if only else None)
+    except RenderError as exc:
+        err.print(f"render: {exc}", markup=False)
+        raise typer.Exit(Exit.FAILED)
+    if check:
+        diff = differences(out_dir, tree)
+        for line in diff:
+            typer.echo(line)
+        if diff:
+            err.print(f"{out_dir} differs from the render of {spec} in {len(diff)} file(s)", markup=False)
+        raise typer.Exit(Exit.FAILED if diff else Exit.OK)
+    try:
+        write_tree(out_dir, tree)
+    except OSError as exc:
+        err.print(f"render: cannot write {out_dir}: {exc}; nothing was changed", markup=False)
+        raise typer.Exit(Exit.FAILED)
+    counts = {name: len(files) for name, files in tree.items()}
+    runs = []
+    if verify:
+        try:
+            runs = verify_tree(out_dir)
+        except ToolMissing as exc:
+            err.print(f"verify: {exc}", markup=False)
+            raise typer.Exit(Exit.FAILED)
+    if format == "json":
+        typer.echo(json.dumps({"out": str(out_dir), "files": counts, "checks": [r.__dict__ for r in runs]}, indent=2))
+    else:
+        table = Table("target", "files", title=f"rendered {spec} into {out_dir}")
+        for name, n in counts.items():
+            table.add_row(name, str(n))
+        for r in runs:
+            table.add_row(r.what, "[green]ok[/green]" if r.ok else "[red]FAILED[/red]")
+        out.print(table)
+        for r in runs:
+            if not r.ok:
+                err.print(f"{r.what} failed:\n{r.output}", markup=False)
+    raise typer.Exit(Exit.OK if all(r.ok for r in runs) else Exit.FAILED)
+
+
+def main() -> None:
+    app(prog_name="tenantwatch")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,54 @@
+"""Every generated metric, rule, label and alert name, in one place.
+
+Renderers, dashboards, the engine and tests read names from here; nothing else invents one.
+Recording rules follow Prometheus' level:metric:operations convention, the level being
+`<metrics_prefix>service` (aggregated by tenant and service) or `<metrics_prefix>tenant`.
+"""
+
+from __future__ import annotations
+
+# Labels (CONTRACT.md §3)
+TENANT = "tenant"
+SERVICE = "service"
+SEVERITY = "severity"
+CATEGORY = "category"
+PLATFORM_TENANT = "platform"
+SEVERITIES = ("critical", "warning", "info")
+CATEGORIES = (
+    "slo", "saturation", "errors", "latency", "availability", "predictive", "anomaly",
+    "database", "ml", "security", "business",
+)
+WATCHDOG = "Watchdog"
+
+# Per-tenant objectives as series: overrides carry a tenant label, defaults carry none.
+OBJECTIVE = "tenantwatch:objective:{name}"
+OBJECTIVE_DEFAULT = "tenantwatch:objective_default:{name}"
+PAGING_DISABLED = "tenantwatch:tenant:paging_disabled"
+
+# Namespaces and wiring
+NAMESPACE_PREFIX = "tenant-"
+DATASOURCE_UID = "tenantwatch-prometheus"
+ENGINE_WEBHOOK_PATH = "/api/v1/alertmanager"
+ENGINE_RECEIVER = "tenantwatch-engine"
+
+
+def objective(name: str) -> str:
+    return OBJECTIVE.format(name=name)
+
+
+def objective_default(name: str) -> str:
+    return OBJECTIVE_DEFAULT.format(name=name)
+
+
+def service_level(prefix: str, metric: str, operation: str) -> str:
+    """A recording rule aggregated by (tenant, service): `<prefix>service:<metric>:<operation>`."""
+    return f"{prefix}service:{metric}:{operation}"
+
+
+def tenant_level(prefix: str, metric: str, operation: str) -> str:
+    """A recording rule aggregated by tenant only: `<prefix>tenant:<metric>:<operation>`."""
+    return f"{prefix}tenant:{metric}:{operation}"
+
+
+def namespace_of(tenant: str) -> str:
+    return f"{NAMESPACE_PREFIX}{tenant}"

@@ -1,0 +1,59 @@
+"""Render: pure stages Spec -> {relative path: content}, one module per target.
+
+A target registers itself with @target("name"); `render_tree` runs the ones asked for and
+returns every file in memory, so nothing is written until every target succeeded.
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass, field
+from typing import Callable, Mapping
+
+from tenantwatch.spec import Spec
+
+Files = dict[str, str]
+Renderer = Callable[[Spec, "RenderOptions"], Files]
+TARGETS: dict[str, Renderer] = {}
+TARGET_MODULES = ("prometheus", "alertmanager", "grafana")
+
+
+@dataclass(frozen=True)
+class RenderOptions:
+    """How to render: `fast` scales windows down for demos and end-to-end tests."""
+
+    profile: str = "standard"
+    include_secrets: bool = False
+    environ: Mapping[str, str] = field(default_factory=dict)
+
+
+class RenderError(Exception):
+    """A spec that validates but cannot be rendered as asked (e.g. a secret that must stay out)."""
+
+
+def target(name: str) -> Callable[[Renderer], Renderer]:
+    """Register a renderer for one output subtree; a duplicate name is a programming error."""
+
+    def register(fn: Renderer) -> Renderer:
+        if name in TARGETS:
+            raise ValueError(f"render target {name!r} registered twice")
+        TARGETS[name] = fn
+        return fn
+
+    return register
+
+
+def load_targets() -> dict[str, Renderer]:
+    for module in TARGET_MODULES:
+        importlib.import_module(f"tenantwatch.render.{module}")
+    return TARGETS
+
+
+def render_tree(spec: Spec, options: RenderOptions, only: list[str] | None = None) -> dict[str, Files]:
+    """{target: {path inside the target subtree: content}} for the targets asked for."""
+    targets = load_targets()
+    names = only or list(targets)
+    unknown = [n for n in names if n not in targets]
+    if unknown:
+        raise RenderError(f"unknown target(s) {', '.join(unknown)}; choose from {', '.join(targets)}")
+    return {name: targets[name](spec, options) for name in names}

@@ -1,0 +1,34 @@
+"""Issue(level, path, message): what validation reports, one line per problem."""
+
+from __future__ import annotations
+
+from typing import Iterable, Literal, NamedTuple
+
+Level = Literal["error", "warning"]
+
+
+class Issue(NamedTuple):
+    level: Level
+    path: str
+    message: str
+    line: int | None = None
+
+    def __str__(self) -> str:
+        where = f" (line {self.line})" if self.line else ""
+        return f"{self.level}: {self.path or '<root>'}: {self.message}{where}"
+
+
+def dotted(loc: Iterable[object]) -> str:
+    """A pydantic/YAML location as a dotted path: ('tenants', 'acme', 0) -> tenants.acme[0]."""
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+class SpecError(Exception):
+    """Raised when a spec has errors; carries every issue found."""
+
+    def __init__(self, issues: list[Issue]):
+        super().__init__("\n".join(map(str, issues)))
+        self.issues = issues

@@ -1,0 +1,279 @@
+"""The frozen pydantic model of a tenantwatch spec (version 1).
+
+Every key of examples/platform.yaml has a field here; unknown keys are refused so a typo
+never silently disables monitoring. Cross-field rules live in spec/checks.py.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Literal, Union
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from tenantwatch.spec.units import Duration, Ratio, SecretRef
+
+Severity = Literal["critical", "warning", "info"]
+ServiceKind = Literal["http", "postgres", "redis", "worker", "model"]
+Weekday = Literal["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
+DEFAULT_BUCKETS = (0.05, 0.1, 0.2, 0.5, 1.0, 2.0, 5.0)
+
+
+class Model(BaseModel):
+    """Base of every spec model: frozen, no unknown keys."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class TenantIsolation(Model):
+    enabled: bool = True
+    label: Literal["tenant"] = "tenant"
+    metrics_prefix: str = Field("tenant_", pattern=r"^[a-zA-Z_][a-zA-Z0-9_]*$")
+    namespace_separation: bool = True
+    resource_quotas: bool = False
+
+
+class AutoScaling(Model):
+    enabled: bool = False
+    min_replicas: int = Field(1, ge=0)
+    max_replicas: int = Field(10, ge=1)
+    cpu_threshold: float = Field(70, gt=0, le=100)
+    memory_threshold: float = Field(80, gt=0, le=100)
+    custom_metrics: bool = False
+
+
+class IntelligentAlerts(Model):
+    predictive: bool = True
+    machine_learning: bool = True
+    correlation: bool = True
+    auto_remediation: bool = False
+
+
+class Engine(Model):
+    url: str = "http://127.0.0.1:8080"
+    intake_key_file: str = "/etc/tenantwatch/intake.key"
+
+
+class PrometheusSettings(Model):
+    """Where Prometheus finds Alertmanager and how often it scrapes and evaluates."""
+
+    alertmanager: str = "127.0.0.1:9093"
+    scrape_interval: Duration = 30.0
+    evaluation_interval: Duration = 30.0
+
+
+class AlertmanagerSettings(Model):
+    """Native-receiver settings used with alert_delivery: alertmanager."""
+
+    secrets_dir: str = "/etc/alertmanager/secrets"
+    resolve_timeout: Duration = 300.0
+
+
+class Objectives(Model):
+    """Targets and thresholds; every one can be overridden per tier and per tenant."""
+
+    latency_p95: Duration = 0.5
+    error_rate: Ratio = 0.01
+    availability: Ratio = 0.999
+    throughput_rps: float | None = Field(None, gt=0)
+    throughput_drop: Ratio = 0.5
+    cost_per_request_eur: float | None = Field(None, ge=0)
+    resolution_time: Duration = 1800.0
+    cpu_saturation: Ratio = 0.9
+    memory_saturation: Ratio = 0.9
+    volume_usage: Ratio = 0.85
+    restarts_per_hour: float = Field(3, ge=0)
+    network_drops_per_second: float = Field(1, ge=0)
+    connection_usage: Ratio = 0.8
+    deadlocks_per_minute: float = Field(1, ge=0)
+    long_transaction: Duration = 300.0
+    redis_memory_usage: Ratio = 0.9
+    redis_clients_usage: Ratio = 0.9
+    queue_backlog: float = Field(1000, ge=0)
+    job_failure_rate: Ratio = 0.05
+    model_accuracy: Ratio = 0.8
+    drift_score: float = Field(0.2, ge=0)
+    auth_failures_per_minute: float = Field(30, ge=0)
+    conversion_drop: Ratio = 0.5
+    prediction_horizon: Duration = 14400.0
+
+
+class ObjectiveOverrides(Model):
+    """The same keys as Objectives, all optional: only what a tier or tenant changes."""
+
+    latency_p95: Duration | None = None
+    error_rate: Ratio | None = None
+    availability: Ratio | None = None
+    throughput_rps: float | None = Field(None, gt=0)
+    throughput_drop: Ratio | None = None
+    cost_per_request_eur: float | None = Field(None, ge=0)
+    resolution_time: Duration | None = None
+    cpu_saturation: Ratio | None = None
+    memory_saturation: Ratio | None = None
+    volume_usage: Ratio | None = None
+    restarts_per_hour: float | None = Field(None, ge=0)
+    network_drops_per_second: float | None = Field(None, ge=0)
+    connection_usage: Ratio | None = None
+    deadlocks_per_minute: float | None = Field(None, ge=0)
+    long_transaction: Duration | None = None
+    redis_memory_usage: Ratio | None = None
+    redis_clients_usage: Ratio | None = None
+    queue_backlog: float | None = Field(None, ge=0)
+    job_failure_rate: Ratio | None = None
+    model_accuracy: Ratio | None = None
+    drift_score: float | None = Field(None, ge=0)
+    auth_failures_per_minute: float | None = Field(None, ge=0)
+    conversion_drop: Ratio | None = None
+    prediction_horizon: Duration | None = None
+
+    def set_values(self) -> dict[str, float]:
+        """Only the keys this override sets."""
+        return {k: v for k, v in self.model_dump().items() if v is not None}
+
+
+class SlackChannel(Model):
+    type: Literal["slack"]
+    webhook_url: SecretRef
+    channel: str | None = None
+
+
+class EmailChannel(Model):
+    type: Literal["email"]
+    to: list[str] = Field(min_length=1)
+    from_: str = Field(alias="from")
+    smarthost: str = Field(pattern=r"^[^:\s]+:\d+$")
+    username: str | None = None
+    password: SecretRef | None = None
+    require_tls: bool = True
+
+
+class PagerDutyChannel(Model):
+    type: Literal["pagerduty"]
+    routing_key: SecretRef
+    url: str = "https://events.pagerduty.com/v2/enqueue"
+
+
+class DiscordChannel(Model):
+    type: Literal["discord"]
+    webhook_url: SecretRef
+
+
+class WebhookChannel(Model):
+    type: Literal["webhook"]
+    url: SecretRef
+
+
+Channel = Annotated[
+    Union[SlackChannel, EmailChannel, PagerDutyChannel, DiscordChannel, WebhookChannel],
+    Field(discriminator="type"),
+]
+CHANNEL_TYPES: tuple[str, ...] = tuple(
+    m.model_fields["type"].annotation.__args__[0] for m in Channel.__origin__.__args__  # type: ignore[attr-defined]
+)
+
+
+class Tier(Model):
+    page: bool = True
+    objectives: ObjectiveOverrides = ObjectiveOverrides()
+
+
+class EscalationLevel(Model):
+    level: Literal["L1", "L2", "L3", "L4"]
+    after: Duration = 0.0
+    notify: list[str] = []
+    severities: list[Severity] = ["critical", "warning", "info"]
+    auto_remediation: bool = False
+
+
+class Recurring(Model):
+    weekdays: list[Weekday] = []
+    times: str | None = Field(None, pattern=r"^([01]\d|2[0-3]):[0-5]\d-(([01]\d|2[0-3]):[0-5]\d|24:00)$")
+    days_of_month: list[Annotated[int, Field(ge=1, le=31)]] = []
+    months: list[Annotated[int, Field(ge=1, le=12)]] = []
+    location: str = "UTC"
+
+
+class MaintenanceWindow(Model):
+    name: str = Field(pattern=r"^[a-zA-Z0-9][-a-zA-Z0-9_.]*$")
+    tenants: list[str] = []
+    services: list[str] = []
+    start: dt.datetime | None = None
+    end: dt.datetime | None = None
+    recurring: Recurring | None = None
+
+
+class RemediationRule(Model):
+    match: dict[str, str] = Field(min_length=1)
+    action: str
+    params: dict[str, object] = {}
+    max_per_hour: int = Field(6, ge=1)
+
+
+class Remediation(Model):
+    dry_run: bool = True
+    max_failures: int = Field(3, ge=1)
+    rules: list[RemediationRule] = []
+
+
+class Service(Model):
+    kind: ServiceKind
+    depends_on: list[str] = []
+    buckets: list[float] | None = None
+    targets: list[str] = []
+    deployment: str | None = None
+
+    @property
+    def latency_buckets(self) -> tuple[float, ...]:
+        return tuple(self.buckets) if self.buckets else DEFAULT_BUCKETS
+
+
+class Tenant(Model):
+    tier: str | None = None
+    page: bool | None = None
+    objectives: ObjectiveOverrides = ObjectiveOverrides()
+
+
+class Spec(Model):
+    version: Literal[1]
+    platform: str
+    environment: str = "prod"
+    tenant_isolation: TenantIsolation = TenantIsolation()
+    auto_scaling: AutoScaling = AutoScaling()
+    intelligent_alerts: IntelligentAlerts = IntelligentAlerts()
+    alert_delivery: Literal["engine", "alertmanager"] = "engine"
+    engine: Engine = Engine()
+    prometheus: PrometheusSettings = PrometheusSettings()
+    alertmanager: AlertmanagerSettings = AlertmanagerSettings()
+    discovery: Literal["kubernetes", "static"] = "kubernetes"
+    slo_period: Duration = 30 * 86400.0
+    runbook_base_url: str = "https://runbooks.example.com/tenantwatch"
+    objectives: Objectives = Objectives()
+    channels: dict[str, Channel] = {}
+    tiers: dict[str, Tier] = {}
+    escalation: list[EscalationLevel] = []
+    maintenance: list[MaintenanceWindow] = []
+    remediation: Remediation = Remediation()
+    services: dict[str, Service] = Field(min_length=1)
+    tenants: dict[str, Tenant] = {}
+
+    def objectives_for(self, tenant: str) -> Objectives:
+        """The tenant's objectives: tenant override over tier default over global."""
+        entry = self.tenants.get(tenant, Tenant())
+        merged = self.objectives.model_dump()
+        if entry.tier in self.tiers:
+            merged.update(self.tiers[entry.tier].objectives.set_values())
+        merged.update(entry.objectives.set_values())
+        return Objectives.model_construct(**merged)
+
+    def overrides_for(self, tenant: str) -> dict[str, float]:
+        """The objectives where the tenant differs from the global defaults."""
+        own = self.objectives_for(tenant).model_dump()
+        base = self.objectives.model_dump()
+        return {k: v for k, v in own.items() if v != base[k] and v is not None}
+
+    def pages(self, tenant: str) -> bool:
+        """Whether the tenant's critical alerts may page (tenant over tier; default yes)."""
+        entry = self.tenants.get(tenant, Tenant())
+        if entry.page is not None:
+            return entry.page
+        return self.tiers[entry.tier].page if entry.tier in self.tiers else True

@@ -1,0 +1,75 @@
+"""Parsing and formatting of the spec's scalar units: durations, ratios, secrets, ids.
+
+Kept apart from the models so renderers can format values the same way the spec parses them.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated
+
+from pydantic import BeforeValidator, Field
+
+_DURATION_PART = re.compile(r"(\d+(?:\.\d+)?)(ms|s|m|h|d|w|y)")
+_UNIT_SECONDS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800, "y": 31536000}
+DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
+MAX_ID_LENGTH = 56
+RESERVED_IDS = frozenset({"platform"})
+
+
+def parse_duration(value: object) -> float:
+    """Seconds from a Prometheus-style duration ("200ms", "5m", "1h30m"); numbers are refused."""
+    if isinstance(value, str):
+        text = value.strip()
+        if text and _DURATION_PART.sub("", text) == "":
+            return sum(float(n) * _UNIT_SECONDS[u] for n, u in _DURATION_PART.findall(text))
+    raise ValueError(f"expected a duration like 200ms, 5m or 1h, got {value!r}")
+
+
+def format_duration(seconds: float) -> str:
+    """The shortest Prometheus duration string for a number of seconds ("90s" -> "1m30s")."""
+    millis = round(seconds * 1000)
+    if millis <= 0:
+        return "0s"
+    parts = []
+    for unit in ("w", "d", "h", "m", "s"):
+        size = round(_UNIT_SECONDS[unit] * 1000)
+        count, millis = divmod(millis, size)
+        if count:
+            parts.append(f"{count}{unit}")
+    if millis:
+        parts.append(f"{millis}ms")
+    return "".join(parts)
+
+
+def parse_ratio(value: object) -> float:
+    """A ratio in [0, 1] from "99.9%" or a plain number such as 0.999."""
+    if isinstance(value, str) and value.strip().endswith("%"):
+        try:
+            return float(value.strip()[:-1]) / 100
+        except ValueError:
+            pass
+    elif isinstance(value, (int, float)) and not isinstance(value, bool) and 0 <= value <= 1:
+        return float(value)
+    raise ValueError(f"expected a percentage like 99.9% or a ratio between 0 and 1, got {value!r}")
+
+
+def is_secret_reference(value: str) -> bool:
+    """True when a secret is given as a reference (env:NAME or file:/path) rather than in clear."""
+    return value.startswith("env:") or value.startswith("file:")
+
+
+def id_problem(value: str) -> str | None:
+    """Why a tenant or service id is not usable (DNS-1123 label, <= 56 chars, not reserved)."""
+    if value in RESERVED_IDS:
+        return f"{value!r} is reserved for shared infrastructure"
+    if len(value) > MAX_ID_LENGTH:
+        return f"{value!r} is longer than {MAX_ID_LENGTH} characters"
+    if not DNS_LABEL.match(value):
+        return f"{value!r} is not a DNS-1123 label (lowercase letters, digits and '-')"
+    return None
+
+
+Duration = Annotated[float, BeforeValidator(parse_duration)]
+Ratio = Annotated[float, BeforeValidator(parse_ratio)]
+SecretRef = Annotated[str, Field(json_schema_extra={"sensitive": True})]

@@ -1,0 +1,54 @@
+"""YAML reading that keeps line numbers and refuses duplicate keys (PyYAML silently keeps the last)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import yaml
+
+from tenantwatch.spec.issues import Issue, dotted
+
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class YamlDocument:
+    """The plain data of a YAML file plus the line of every path in it."""
+
+    def __init__(self, text: str):
+        self.lines: dict[str, int] = {}
+        self.issues: list[Issue] = []
+        loader = _Loader(text)
+        try:
+            node = loader.get_single_node()
+        except yaml.MarkedYAMLError as exc:
+            mark = exc.problem_mark or exc.context_mark
+            where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "unknown place"
+            self.issues.append(Issue("error", "<yaml>", f"invalid YAML at {where}: {exc.problem or exc}"))
+            self.data: Any = None
+            return
+        self._loader = loader
+        self.data = self._build(node, ()) if node is not None else None
+
+    def line_of(self, loc: tuple[object, ...]) -> int | None:
+        """The line of the deepest known prefix of a location."""
+        for end in range(len(loc), -1, -1):
+            line = self.lines.get(dotted(loc[:end]))
+            if line:
+                return line
+        return None
+
+    def _build(self, node: yaml.Node, loc: tuple[object, ...]) -> Any:
+        self.lines.setdefault(dotted(loc), node.start_mark.line + 1)
+        if isinstance(node, yaml.MappingNode):
+            self._loader.flatten_mapping(node)
+            out: dict[Any, Any] = {}
+            for key_node, value_node in node.value:
+                key = self._loader.construct_object(key_node, deep=True)
+                if key in out:
+                    self.issues.append(Issue("error", dotted((*loc, key)), "duplicate key", key_node.start_mark.line + 1))
+                self.lines[dotted((*loc, key))] = key_node.start_mark.line + 1
+                out[key] = self._build(value_node, (*loc, key))
+            return out
+        if isinstance(node, yaml.SequenceNode):
+            return [self._build(item, (*loc, i)) for i, item in enumerate(node.value)]
+        return self._loader.construct_object(node, deep=True)
