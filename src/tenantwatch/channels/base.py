@@ -1,0 +1,62 @@
+"""The one interface every notification channel implements, and the registry of senders.
+
+The engine builds a Notification from an incident and hands it to the sender registered
+for the channel's `type`; senders never see the store, and never log a secret.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable, Literal, Mapping, Protocol
+
+NotificationEvent = Literal["trigger", "acknowledge", "resolve"]
+
+
+@dataclass(frozen=True)
+class Notification:
+    """What a channel is told about an incident (one message per event and level)."""
+
+    incident_id: int
+    tenant: str
+    title: str
+    severity: str
+    event: NotificationEvent
+    level: str
+    services: tuple[str, ...] = ()
+    root_cause: str | None = None
+    summary: str = ""
+    url: str | None = None
+    labels: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def dedup_key(self) -> str:
+        """Stable per incident: PagerDuty and retries use it so a recovery sends no duplicate."""
+        return f"tenantwatch-{self.tenant}-{self.incident_id}"
+
+
+@dataclass(frozen=True)
+class SendResult:
+    ok: bool
+    detail: str = ""
+    retryable: bool = True
+
+
+class Sender(Protocol):
+    """Sends one Notification through one configured channel (a spec channel model)."""
+
+    def __call__(self, config: object, notification: Notification, environ: Mapping[str, str]) -> SendResult: ...
+
+
+SENDERS: dict[str, Sender] = {}
+
+
+def register(channel_type: str) -> Callable[[Sender], Sender]:
+    """Register the sender of a channel type; a duplicate is a programming error."""
+
+    def add(fn: Sender) -> Sender:
+        if channel_type in SENDERS:
+            raise ValueError(f"channel type {channel_type!r} registered twice")
+        SENDERS[channel_type] = fn
+        return fn
+
+    return add
