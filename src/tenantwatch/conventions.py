@@ -62,3 +62,10 @@ ENGINE_REMEDIATIONS = "tenantwatch_remediations_total"  # labels: action, outcom
 ENGINE_SCHEDULER_HEARTBEAT = "tenantwatch_scheduler_last_run_timestamp_seconds"
 ENGINE_REQUEST_DURATION = "tenantwatch_http_request_duration_seconds"  # labels: route, method, code
 ENGINE_JOB = "tenantwatch-engine"
+
+# Scrape jobs of prometheus.yml beside one job per service (named after the service)
+SCRAPE_JOB_CADVISOR = "kubernetes-cadvisor"
+SCRAPE_JOB_KUBELET = "kubernetes-kubelet"
+SCRAPE_JOB_KUBE_STATE_METRICS = "kube-state-metrics"
+SCRAPE_JOB_NODE_EXPORTER = "node-exporter"
+METRICS_PORT_NAME = "metrics"  # the named port of a service's headless Service (DNS SRV discovery)

@@ -1,0 +1,146 @@
+"""prometheus.yml: scrape jobs, tenant relabelling, rule files and the Alertmanager target.
+
+Built as plain data and dumped with PyYAML, so quoting and escaping are never hand-made.
+Every sample that belongs to a tenant must end up with `tenant="<id>"` (CONTRACT.md §2):
+with Kubernetes discovery it comes from the namespace `tenant-<id>` of the DNS record the
+target was found by; with static
+targets from the samples themselves (honor_labels), optionally mapped from `namespace`.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+import yaml
+
+from tenantwatch import conventions as names
+from tenantwatch.render import RenderError, RenderOptions
+from tenantwatch.spec import Spec
+from tenantwatch.spec.units import format_duration
+
+FAST_INTERVAL = "5s"
+SERVICE_ACCOUNT = "/var/run/secrets/kubernetes.io/serviceaccount"
+_TENANT_NAMESPACE = names.NAMESPACE_PREFIX + "(.+)"  # ids are DNS-1123: no regex metacharacters
+# `_metrics._tcp.<app>.tenant-<id>.svc` -> namespace "tenant-<id>" ($1), tenant "<id>" ($2)
+_RECORD_NAMESPACE = r"_[^.]+\._tcp\.[^.]+\.(" + names.NAMESPACE_PREFIX + r"([^.]+))\.svc.*"
+KUBELET_SERVICE = "kubelet.kube-system.svc"
+KUBE_STATE_METRICS_SERVICE = "kube-state-metrics.kube-system.svc"
+NODE_EXPORTER_SERVICE = "node-exporter.monitoring.svc"
+_INFRA_JOBS = (names.SCRAPE_JOB_CADVISOR, names.SCRAPE_JOB_KUBELET, names.SCRAPE_JOB_KUBE_STATE_METRICS,
+               names.SCRAPE_JOB_NODE_EXPORTER, names.ENGINE_JOB)
+
+
+def prometheus_config(spec: Spec, options: RenderOptions, rule_files: list[str]) -> str:
+    """The prometheus.yml text for a spec; `rule_files` are paths relative to prometheus.yml."""
+    interval = FAST_INTERVAL if options.profile == "fast" else None
+    config = {
+        "global": {
+            "scrape_interval": interval or format_duration(spec.prometheus.scrape_interval),
+            "evaluation_interval": interval or format_duration(spec.prometheus.evaluation_interval),
+            "external_labels": {"environment": spec.environment, "platform": spec.platform},
+        },
+        "rule_files": list(rule_files),
+        "alerting": {"alertmanagers": [{"static_configs": [{"targets": [spec.prometheus.alertmanager]}]}]},
+        "scrape_configs": _scrape_jobs(spec),
+    }
+    return yaml.safe_dump(config, sort_keys=False, default_flow_style=False)
+
+
+def _scrape_jobs(spec: Spec) -> list[dict]:
+    clash = sorted(set(spec.services) & set(_INFRA_JOBS))
+    if clash:
+        raise RenderError(f"services.{clash[0]}: the id collides with the built-in scrape job of the same name; rename the service")
+    if spec.discovery == "static":
+        jobs = [_static_service_job(spec, name) for name in spec.services]
+    else:
+        jobs = [_kubernetes_service_job(spec, name) for name in spec.services] + _kubernetes_infra_jobs(spec)
+    if spec.alert_delivery == "engine":
+        jobs.append(_engine_job(spec.engine.url))
+    return jobs
+
+
+def _namespace_to_tenant() -> list[dict]:
+    """metric_relabel_configs: a sample's own `namespace="tenant-<id>"` becomes `tenant="<id>"`
+    (cAdvisor and kube-state-metrics put the namespace on every sample, not on the target)."""
+    return [{"source_labels": ["namespace"], "regex": _TENANT_NAMESPACE,
+             "target_label": names.TENANT, "replacement": "$1"}]
+
+
+def _with_tenant_mapping(spec: Spec, job: dict) -> dict:
+    if spec.tenant_isolation.namespace_separation:
+        job["metric_relabel_configs"] = _namespace_to_tenant()
+    return job
+
+
+def _static_service_job(spec: Spec, name: str) -> dict:
+    """Static targets: the samples carry their own tenant label, so keep it (honor_labels)."""
+    job = {
+        "job_name": name,
+        "honor_labels": True,
+        "static_configs": [{"targets": list(spec.services[name].targets), "labels": {names.SERVICE: name}}],
+    }
+    return _with_tenant_mapping(spec, job)
+
+
+def _kubernetes_service_job(spec: Spec, name: str) -> dict:
+    """The service's pods behind a headless Service with a port named `metrics`, found by DNS
+    SRV records (Debian's Prometheus is built without kubernetes_sd). With namespace
+    separation there is one record per tenant namespace and the tenant comes from it."""
+    app = spec.services[name].deployment or name
+    relabel = [{"target_label": names.SERVICE, "replacement": name}]
+    if not spec.tenant_isolation.namespace_separation:
+        record = [f"_{names.METRICS_PORT_NAME}._tcp.{app}"]
+        job = {"job_name": name, "honor_labels": True, "dns_sd_configs": [_srv(record)], "relabel_configs": relabel}
+        return job
+    records = [f"_{names.METRICS_PORT_NAME}._tcp.{app}.{names.namespace_of(t)}.svc" for t in spec.tenants]
+    relabel += [
+        {"source_labels": ["__meta_dns_name"], "regex": _RECORD_NAMESPACE, "target_label": "namespace", "replacement": "$1"},
+        {"source_labels": ["__meta_dns_name"], "regex": _RECORD_NAMESPACE, "target_label": names.TENANT, "replacement": "$2"},
+    ]
+    job = {"job_name": name, "relabel_configs": relabel}
+    job.update({"dns_sd_configs": [_srv(records)]} if records else {"static_configs": []})
+    return _with_tenant_mapping(spec, job)
+
+
+def _srv(records: list[str]) -> dict:
+    return {"names": records, "type": "SRV", "refresh_interval": "1m"}
+
+
+def _kubelet_job(job_name: str, metrics_path: str) -> dict:
+    """The kubelet of every node (the `kubelet` headless Service kube-prometheus keeps in
+    kube-system), over HTTPS with Prometheus' service-account token."""
+    return {
+        "job_name": job_name,
+        "scheme": "https",
+        "metrics_path": metrics_path,
+        "authorization": {"credentials_file": f"{SERVICE_ACCOUNT}/token"},
+        "tls_config": {"insecure_skip_verify": True},  # kubelet serving certificates are mostly self-signed
+        "dns_sd_configs": [{"names": [KUBELET_SERVICE], "type": "A", "port": 10250}],
+    }
+
+
+def _kubernetes_infra_jobs(spec: Spec) -> list[dict]:
+    """Container, volume and node metrics. kube-state-metrics labels describe other objects,
+    so its namespace/pod labels are kept as exposed (honor_labels)."""
+    cadvisor = _with_tenant_mapping(spec, _kubelet_job(names.SCRAPE_JOB_CADVISOR, "/metrics/cadvisor"))
+    kubelet = _with_tenant_mapping(spec, _kubelet_job(names.SCRAPE_JOB_KUBELET, "/metrics"))
+    ksm = _with_tenant_mapping(spec, {"job_name": names.SCRAPE_JOB_KUBE_STATE_METRICS, "honor_labels": True,
+                                      "dns_sd_configs": [{"names": [KUBE_STATE_METRICS_SERVICE], "type": "A", "port": 8080}]})
+    node = {"job_name": names.SCRAPE_JOB_NODE_EXPORTER,
+            "dns_sd_configs": [{"names": [NODE_EXPORTER_SERVICE], "type": "A", "port": 9100}],
+            "relabel_configs": [{"target_label": names.TENANT, "replacement": names.PLATFORM_TENANT}]}
+    return [cadvisor, kubelet, ksm, node]
+
+
+def _engine_job(url: str) -> dict:
+    """The engine's own /metrics, so its self-alerts (intake errors, failed notifications) work."""
+    parts = urlsplit(url)
+    if not parts.netloc or parts.scheme not in ("http", "https"):
+        raise RenderError(f"engine.url: expected http(s)://host:port, got {url!r}")
+    return {
+        "job_name": names.ENGINE_JOB,
+        "scheme": parts.scheme,
+        "metrics_path": parts.path.rstrip("/") + "/metrics",
+        "honor_labels": True,  # its series' own tenant label wins over the target's "platform"
+        "static_configs": [{"targets": [parts.netloc], "labels": {names.TENANT: names.PLATFORM_TENANT}}],
+    }

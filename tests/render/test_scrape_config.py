@@ -1,0 +1,193 @@
+"""prometheus.yml: checked by the real promtool, and its tenant relabelling proven on a real
+Prometheus that scrapes a local /metrics endpoint."""
+
+from __future__ import annotations
+
+import http.server
+import shutil
+import subprocess
+import threading
+import time
+from pathlib import Path
+from typing import Iterator
+
+import httpx
+import pytest
+import yaml
+
+from tenantwatch import conventions
+from tenantwatch.render import RenderError, RenderOptions
+from tenantwatch.render.prometheus.scrape import prometheus_config
+from tenantwatch.spec import Spec, load_text
+from tests.conftest import free_port, wait_for_port
+
+EXPOSITION = b"""# TYPE demo_requests_total counter
+demo_requests_total{namespace="tenant-acme",pod="api-1"} 3
+demo_requests_total{namespace="kube-system",pod="coredns-1"} 4
+demo_requests_total{tenant="globex"} 5
+"""
+
+
+def make_spec(*, discovery: str = "kubernetes", separation: bool = True, delivery: str = "engine",
+              targets: str = "[127.0.0.1:9100]", engine_url: str = "http://127.0.0.1:8080",
+              tenants: str = "{acme: {}, globex: {}}") -> Spec:
+    text = f"""
+version: 1
+platform: shop
+environment: staging
+discovery: {discovery}
+alert_delivery: {delivery}
+engine: {{url: "{engine_url}"}}
+prometheus: {{alertmanager: "127.0.0.1:{free_port()}", scrape_interval: 15s, evaluation_interval: 20s}}
+tenant_isolation: {{namespace_separation: {str(separation).lower()}}}
+channels: {{pd: {{type: pagerduty, routing_key: env:PD_KEY}}}}
+services:
+  api: {{kind: http, targets: {targets}}}
+  db: {{kind: postgres, deployment: postgres-main, targets: {targets}}}
+tenants: {tenants}
+"""
+    result = load_text(text, environ={})
+    assert result.spec is not None, result.issues
+    return result.spec
+
+
+def config(spec: Spec, profile: str = "standard", rule_files: list[str] | None = None) -> dict:
+    return yaml.safe_load(prometheus_config(spec, RenderOptions(profile=profile), rule_files or []))
+
+
+def jobs(cfg: dict) -> dict[str, dict]:
+    return {job["job_name"]: job for job in cfg["scrape_configs"]}
+
+
+def promtool_check(tmp_path: Path, text: str, *extra: str) -> subprocess.CompletedProcess:
+    (tmp_path / "prometheus.yml").write_text(text)
+    return subprocess.run(["promtool", "check", "config", *extra, "prometheus.yml"], cwd=tmp_path,
+                          capture_output=True, text=True, timeout=60)
+
+
+@pytest.mark.parametrize("separation", [True, False])
+def test_kubernetes_discovery_passes_promtool(tmp_path: Path, separation: bool) -> None:
+    # --syntax-only: the kubelet jobs read the service-account token, which exists only in a pod.
+    text = prometheus_config(make_spec(separation=separation), RenderOptions(), ["rules/*.yml"])
+    proc = promtool_check(tmp_path, text, "--syntax-only")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+@pytest.mark.parametrize("separation", [True, False])
+def test_static_discovery_passes_full_promtool_check_with_its_rule_files(tmp_path: Path, separation: bool) -> None:
+    (tmp_path / "rules").mkdir()
+    (tmp_path / "rules" / "up.yml").write_text(
+        "groups:\n- name: g\n  rules:\n  - record: tenant_service:up:sum\n    expr: sum by (tenant, service) (up)\n")
+    text = prometheus_config(make_spec(discovery="static", separation=separation), RenderOptions(), ["rules/*.yml"])
+    proc = promtool_check(tmp_path, text)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "1 rules found" in proc.stdout
+
+
+def test_globals_rule_files_and_alertmanager_come_from_the_spec() -> None:
+    spec = make_spec()
+    cfg = config(spec, rule_files=["rules/*.yml", "rules/overrides.yml"])
+    assert cfg["global"]["scrape_interval"] == "15s"
+    assert cfg["global"]["evaluation_interval"] == "20s"
+    assert cfg["global"]["external_labels"] == {"environment": "staging", "platform": "shop"}
+    assert cfg["rule_files"] == ["rules/*.yml", "rules/overrides.yml"]
+    assert cfg["alerting"]["alertmanagers"][0]["static_configs"][0]["targets"] == [spec.prometheus.alertmanager]
+
+
+def test_fast_profile_scrapes_and_evaluates_every_five_seconds() -> None:
+    glob = config(make_spec(), profile="fast")["global"]
+    assert (glob["scrape_interval"], glob["evaluation_interval"]) == ("5s", "5s")
+
+
+def test_kubernetes_discovery_finds_each_service_in_every_tenant_namespace() -> None:
+    by_name = jobs(config(make_spec()))
+    records = by_name["db"]["dns_sd_configs"][0]["names"]
+    # the deployment name, not the service id, names the pods' headless Service
+    assert records == ["_metrics._tcp.postgres-main.tenant-acme.svc", "_metrics._tcp.postgres-main.tenant-globex.svc"]
+    assert {"target_label": "service", "replacement": "db"} in by_name["db"]["relabel_configs"]
+    for infra in (conventions.SCRAPE_JOB_CADVISOR, conventions.SCRAPE_JOB_KUBELET,
+                  conventions.SCRAPE_JOB_KUBE_STATE_METRICS, conventions.SCRAPE_JOB_NODE_EXPORTER):
+        assert infra in by_name
+
+
+def test_without_namespace_separation_the_tenant_comes_from_the_samples() -> None:
+    api = jobs(config(make_spec(separation=False)))["api"]
+    assert api["honor_labels"] is True
+    assert "metric_relabel_configs" not in api
+    assert all(rule.get("target_label") != "tenant" for rule in api["relabel_configs"])
+
+
+def test_engine_metrics_are_scraped_only_when_alerts_go_to_the_engine() -> None:
+    engine = jobs(config(make_spec(engine_url="https://engine.example:8443/tw")))[conventions.ENGINE_JOB]
+    assert engine["scheme"] == "https"
+    assert engine["metrics_path"] == "/tw/metrics"
+    assert engine["static_configs"][0]["targets"] == ["engine.example:8443"]
+    assert conventions.ENGINE_JOB not in jobs(config(make_spec(delivery="alertmanager")))
+
+
+def test_a_service_named_like_a_builtin_job_is_refused() -> None:
+    spec = make_spec()
+    clashing = spec.model_copy(update={"services": {conventions.SCRAPE_JOB_NODE_EXPORTER: spec.services["api"]}})
+    with pytest.raises(RenderError, match="services.node-exporter"):
+        prometheus_config(clashing, RenderOptions(), [])
+
+
+@pytest.fixture
+def metrics_endpoint() -> Iterator[int]:
+    """A tiny exporter on 127.0.0.1 serving EXPOSITION on every path (service and engine /metrics)."""
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_response(200)
+            self.send_header("Content-Type", "text/plain; version=0.0.4")
+            self.end_headers()
+            self.wfile.write(EXPOSITION)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield server.server_address[1]
+    server.shutdown()
+    server.server_close()
+
+
+def query_until(base: str, promql: str, deadline_s: float = 60) -> list[dict]:
+    """Poll the query API until the expression returns series (or the deadline passes)."""
+    deadline = time.monotonic() + deadline_s
+    while True:
+        result = httpx.get(f"{base}/api/v1/query", params={"query": promql}, timeout=5).json()["data"]["result"]
+        if result or time.monotonic() > deadline:
+            return result
+        time.sleep(0.5)
+
+
+@pytest.mark.e2e
+def test_real_prometheus_maps_tenant_namespace_to_tenant_label(tmp_path: Path, metrics_endpoint: int) -> None:
+    prometheus = shutil.which("prometheus") or "/usr/bin/prometheus"
+    spec = make_spec(discovery="static", targets=f"[127.0.0.1:{metrics_endpoint}]",
+                     engine_url=f"http://127.0.0.1:{metrics_endpoint}")
+    (tmp_path / "prometheus.yml").write_text(prometheus_config(spec, RenderOptions(profile="fast"), []))
+    port = free_port()
+    proc = subprocess.Popen(
+        [prometheus, "--config.file=prometheus.yml", f"--storage.tsdb.path={tmp_path / 'data'}",
+         f"--web.listen-address=127.0.0.1:{port}"],
+        cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    try:
+        wait_for_port(port, proc=proc)
+        base = f"http://127.0.0.1:{port}"
+        acme = query_until(base, 'demo_requests_total{job="api", tenant="acme"}')
+        assert [s["metric"]["namespace"] for s in acme] == ["tenant-acme"]
+        assert acme[0]["metric"]["service"] == "api"
+        globex = query_until(base, 'demo_requests_total{job="api", tenant="globex"}')
+        assert [s["value"][1] for s in globex] == ["5"]  # the sample's own tenant label is kept
+        platform_ns = query_until(base, 'demo_requests_total{job="api", namespace="kube-system"}')
+        assert "tenant" not in platform_ns[0]["metric"]  # only tenant-* namespaces map to a tenant
+        engine_up = query_until(base, f'up{{job="{conventions.ENGINE_JOB}"}} == 1')
+        assert engine_up[0]["metric"]["tenant"] == conventions.PLATFORM_TENANT
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
