@@ -14,6 +14,7 @@ from pydantic import ValidationError
 
 from tenantwatch.spec.actions import ACTION_PARAMS
 from tenantwatch.spec.issues import Issue, dotted
+from tenantwatch.spec.messages import describe
 from tenantwatch.spec.models import ObjectiveOverrides, Objectives, Service
 from tenantwatch.spec.suggest import did_you_mean
 from tenantwatch.spec.units import id_problem, is_secret_reference
@@ -241,9 +242,7 @@ def _remediation(s: Sections) -> Iterator[Issue]:
             params_model.model_validate(rule.params)
         except ValidationError as exc:
             for err in exc.errors():
-                msg = str(err["ctx"]["error"]) if err["type"] == "value_error" else err["msg"]
-                if err["type"] == "extra_forbidden":
-                    msg = "unknown parameter" + did_you_mean(str(err["loc"][-1]), list(params_model.model_fields))
+                msg = describe(err, list(params_model.model_fields)).replace("unknown key", "unknown parameter")
                 yield _error((*path, "params", *err["loc"]), f"{rule.action}: {msg}")
         for key in rule.match:
             if not key.replace("_", "a").isalnum() or key[0].isdigit():

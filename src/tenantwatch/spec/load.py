@@ -17,9 +17,11 @@ from tenantwatch.spec.checks import run_checks
 from tenantwatch.spec.issues import Issue, SpecError, dotted
 from tenantwatch.spec.models import CHANNEL_TYPES, Spec
 from tenantwatch.spec.salvage import MISSING, adapter, salvage
+from tenantwatch.spec.messages import describe
 from tenantwatch.spec.suggest import allowed_keys, did_you_mean
 from tenantwatch.spec.yamlsource import YamlDocument
 
+EXTENSION_PREFIX = "x-"  # top-level keys for the user's own use, e.g. to hold YAML anchors
 _ADAPTERS = {name: adapter(f.rebuild_annotation()) for name, f in Spec.model_fields.items()}
 
 
@@ -51,7 +53,7 @@ def load_text(text: str, environ: Mapping[str, str] | None = None) -> LoadResult
     issues: list[Issue] = []
     parsed: dict[str, Any] = {}
     for key in raw:
-        if key not in _ADAPTERS:
+        if key not in _ADAPTERS and not str(key).startswith(EXTENSION_PREFIX):
             issues.append(Issue("error", str(key), "unknown key" + did_you_mean(str(key), list(_ADAPTERS)), doc.line_of((key,))))
     for name, adapter in _ADAPTERS.items():
         if name not in raw:
@@ -66,9 +68,8 @@ def load_text(text: str, environ: Mapping[str, str] | None = None) -> LoadResult
             issues.extend(_issues_from(exc, (name,), doc))
             if (kept := salvage(Spec.model_fields[name].rebuild_annotation(), raw[name])) is not MISSING:
                 parsed[name] = kept
-    issues.extend(
-        Issue(i.level, i.path, i.message, i.line or doc.lines.get(i.path)) for i in run_checks(parsed, declared={k: set(v) for k, v in raw.items() if isinstance(v, dict)})
-    )
+    declared = {k: set(v) for k, v in raw.items() if isinstance(v, dict)}
+    issues.extend(Issue(i.level, i.path, i.message, i.line or doc.line_of_path(i.path)) for i in run_checks(parsed, declared))
     spec = None
     if not any(i.level == "error" for i in issues) and len(parsed) == len(_ADAPTERS):
         spec = Spec.model_construct(**parsed)
@@ -96,15 +97,10 @@ def _issues_from(exc: ValidationError, prefix: tuple[object, ...], doc: YamlDocu
     out = []
     for err in exc.errors():
         loc = (*prefix, *err["loc"])
-        if err["type"] == "extra_forbidden":
-            choices = allowed_keys(Spec, loc[:-1])
-            message = "unknown key" + did_you_mean(str(loc[-1]), choices)
-        elif err["type"] == "value_error":
-            message = str(err["ctx"]["error"])
-        elif err["type"] == "missing":
-            message = "required key is missing"
-        else:
-            message = err["msg"]
+        choices = allowed_keys(Spec, loc[:-1]) if err["type"] == "extra_forbidden" else None
+        message = describe({**err, "loc": loc}, choices)
+        if loc[-1] == "[key]":  # pydantic's marker for a bad mapping key: report it at the key
+            loc = loc[:-1]
         out.append(Issue("error", _public_path(loc), message, doc.line_of(loc)))
     return out
 

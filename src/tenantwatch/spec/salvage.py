@@ -18,7 +18,10 @@ def adapter(tp: Any) -> TypeAdapter:
 
 
 def salvage(tp: Any, value: Any) -> Any:
-    """The validated value, or its valid parts (entries, items, fields), or MISSING."""
+    """The validated value, or its valid parts (entries, items, fields), or MISSING.
+
+    Entries of mappings and lists are kept whole or not at all: a half-kept entry (a window
+    without its broken `start`) would make the cross-field checks report false problems."""
     try:
         return adapter(tp).validate_python(value)
     except ValidationError:
@@ -27,11 +30,11 @@ def salvage(tp: Any, value: Any) -> Any:
     origin = typing.get_origin(base)
     if origin is dict and isinstance(value, dict):
         item_tp = typing.get_args(base)[1]
-        kept = {k: salvage(item_tp, v) for k, v in value.items()}
+        kept = {k: _whole(item_tp, v) for k, v in value.items()}
         return {k: v for k, v in kept.items() if v is not MISSING}
     if origin is list and isinstance(value, list):
         item_tp = typing.get_args(base)[0]
-        return [v for v in (salvage(item_tp, x) for x in value) if v is not MISSING]
+        return [v for v in (_whole(item_tp, x) for x in value) if v is not MISSING]
     if isinstance(base, type) and issubclass(base, BaseModel) and isinstance(value, dict):
         fields: dict[str, Any] = {}
         for name, field in base.model_fields.items():
@@ -45,3 +48,10 @@ def salvage(tp: Any, value: Any) -> Any:
                 return MISSING
         return base.model_construct(**fields)
     return MISSING
+
+
+def _whole(tp: Any, value: Any) -> Any:
+    try:
+        return adapter(tp).validate_python(value)
+    except ValidationError:
+        return MISSING

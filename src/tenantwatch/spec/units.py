@@ -46,12 +46,14 @@ def parse_ratio(value: object) -> float:
     """A ratio in [0, 1] from "99.9%" or a plain number such as 0.999."""
     if isinstance(value, str) and value.strip().endswith("%"):
         try:
-            return float(value.strip()[:-1]) / 100
+            percent = float(value.strip()[:-1])
         except ValueError:
-            pass
+            percent = -1.0
+        if 0 <= percent <= 100:
+            return percent / 100
     elif isinstance(value, (int, float)) and not isinstance(value, bool) and 0 <= value <= 1:
         return float(value)
-    raise ValueError(f"expected a percentage like 99.9% or a ratio between 0 and 1, got {value!r}")
+    raise ValueError(f"expected a percentage between 0% and 100% like 99.9%, or a ratio between 0 and 1, got {value!r}")
 
 
 def is_secret_reference(value: str) -> bool:
@@ -59,8 +61,10 @@ def is_secret_reference(value: str) -> bool:
     return value.startswith("env:") or value.startswith("file:")
 
 
-def id_problem(value: str) -> str | None:
+def id_problem(value: object) -> str | None:
     """Why a tenant or service id is not usable (DNS-1123 label, <= 56 chars, not reserved)."""
+    if not isinstance(value, str):
+        return None  # a key that is not text is already reported by the model
     if value in RESERVED_IDS:
         return f"{value!r} is reserved for shared infrastructure"
     if len(value) > MAX_ID_LENGTH:

@@ -37,6 +37,14 @@ class YamlDocument:
                 return line
         return None
 
+    def line_of_path(self, path: str) -> int | None:
+        """The line of the deepest known prefix of a dotted path (`a.b[0].c`)."""
+        while path:
+            if path in self.lines:
+                return self.lines[path]
+            path = path[: max(path.rfind("."), path.rfind("["), 0)]
+        return None
+
     def _build(self, node: yaml.Node, loc: tuple[object, ...]) -> Any:
         self.lines.setdefault(dotted(loc), node.start_mark.line + 1)
         if isinstance(node, yaml.MappingNode):

@@ -1,0 +1,200 @@
+"""Every kind of bad spec gets its own message at the right path (and line), in one run."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+
+from tenantwatch.spec import load_text
+
+VALID = """\
+version: 1
+platform: shop
+channels:
+  slack: {type: slack, webhook_url: env:SLACK_URL}
+escalation:
+  - {level: L1, after: 0m, notify: [slack]}
+  - {level: L2, after: 10m, notify: [slack]}
+services:
+  api: {kind: http}
+  db: {kind: postgres}
+tenants:
+  acme: {}
+"""
+
+
+@dataclass(frozen=True)
+class Bad:
+    text: str
+    path: str
+    message: str
+    level: str = "error"
+
+
+def edit(old: str, new: str) -> str:
+    assert old in VALID
+    return VALID.replace(old, new)
+
+
+def add(extra: str) -> str:
+    return VALID + extra
+
+
+BAD_SPECS = {
+    "unknown top-level key": Bad(add("tenant_isolaton: {}\n"), "tenant_isolaton",
+                                 'unknown key (did you mean "tenant_isolation"?)'),
+    "unknown nested key": Bad(edit("api: {kind: http}", "api: {kind: http, depend_on: [db]}"),
+                              "services.api.depend_on", 'unknown key (did you mean "depends_on"?)'),
+    "unknown channel key": Bad(edit("webhook_url: env:SLACK_URL}", "webhook_url: env:SLACK_URL, chanel: '#a'}"),
+                               "channels.slack.chanel", 'unknown key (did you mean "channel"?)'),
+    "unknown objective": Bad(edit("acme: {}", "acme: {objectives: {latency: 1s}}"),
+                             "tenants.acme.objectives.latency", 'unknown key (did you mean "latency_p95"?)'),
+    "duration without unit": Bad(add("objectives: {latency_p95: 200}\n"), "objectives.latency_p95",
+                                 "expected a duration like 200ms, 5m or 1h, got 200"),
+    "duration that is text": Bad(edit("acme: {}", "acme: {objectives: {latency_p95: fast}}"),
+                                 "tenants.acme.objectives.latency_p95", "expected a duration like 200ms"),
+    "percentage over 100%": Bad(add("objectives: {error_rate: 150%}\n"), "objectives.error_rate",
+                                "expected a percentage between 0% and 100%"),
+    "negative percentage": Bad(add("objectives: {cpu_saturation: -5%}\n"), "objectives.cpu_saturation",
+                               "expected a percentage between 0% and 100%"),
+    "ratio above 1 without %": Bad(add("objectives: {availability: 99.9}\n"), "objectives.availability",
+                                   "or a ratio between 0 and 1, got 99.9"),
+    "text where a number goes": Bad(add("objectives: {throughput_rps: lots}\n"), "objectives.throughput_rps",
+                                    "expected a number, got 'lots'"),
+    "unknown enum value": Bad(add("alert_delivery: emai\n"), "alert_delivery",
+                              "expected 'engine' or 'alertmanager', got 'emai'"),
+    "unknown service kind": Bad(edit("kind: postgres", "kind: postgress"), "services.db.kind",
+                                'got \'postgress\' (did you mean "postgres"?)'),
+    "notify names a missing channel": Bad(edit("notify: [slack]}\n  - {level: L2", "notify: [slak]}\n  - {level: L2"),
+                                          "escalation[0].notify[0]", "unknown channel 'slak' (did you mean \"slack\"?)"),
+    "depends_on a missing service": Bad(edit("api: {kind: http}", "api: {kind: http, depends_on: [dbb]}"),
+                                        "services.api.depends_on[0]", "unknown service 'dbb' (did you mean \"db\"?)"),
+    "dependency cycle": Bad(edit("api: {kind: http}\n  db: {kind: postgres}",
+                                 "api: {kind: http, depends_on: [db]}\n  db: {kind: postgres, depends_on: [api]}"),
+                            "services.api.depends_on", "dependency cycle: api -> db -> api"),
+    "tenant id not DNS-1123": Bad(add("  Acme_Corp: {}\n"), "tenants.Acme_Corp", "not a DNS-1123 label"),
+    "tenant id longer than 56": Bad(add(f"  {'a' * 57}: {{}}\n"), f"tenants.{'a' * 57}", "longer than 56 characters"),
+    "tenant id reserved": Bad(add("  platform: {}\n"), "tenants.platform", "'platform' is reserved"),
+    "service id not DNS-1123": Bad(edit("db: {kind: postgres}", "db: {kind: postgres}\n  my_cache: {kind: redis}"),
+                                   "services.my_cache", "invalid service id"),
+    "tenant id a number": Bad(add("  123: {}\n"), "tenants[123]", "a key must be text, got 123; quote it in YAML"),
+    "duplicate YAML key": Bad(add("  acme: {tier: gold}\n"), "tenants.acme", "duplicate key"),
+    "duplicate escalation level": Bad(edit("level: L2", "level: L1"), "escalation[1].level",
+                                      "duplicate escalation level L1"),
+    "duplicate maintenance name": Bad(add("maintenance:\n  - {name: m, recurring: {weekdays: [sunday]}}\n"
+                                          "  - {name: m, recurring: {weekdays: [monday]}}\n"),
+                                      "maintenance[1].name", "duplicate maintenance window name 'm'"),
+    "availability 100%": Bad(add("objectives: {availability: 100%}\n"), "objectives.availability",
+                             "an availability of 100% or more leaves no error budget"),
+    "tier availability 100%": Bad(add("tiers:\n  free: {objectives: {availability: '100%'}}\n"),
+                                  "tiers.free.objectives.availability", "leaves no error budget"),
+    "after timers out of order": Bad(edit("after: 10m", "after: 0s").replace("after: 0m", "after: 5m"),
+                                     "escalation[1].after", "its timer is earlier"),
+    "levels listed out of order": Bad(edit("level: L1, after: 0m", "level: L3, after: 0m"), "escalation[1].after",
+                                      "L2 comes after L3"),
+    "maintenance ends before start": Bad(add("maintenance:\n  - {name: m, start: 2026-12-06T02:00:00Z, "
+                                             "end: 2026-12-05T22:00:00Z}\n"),
+                                         "maintenance[0].end", "the window ends before it starts"),
+    "recurring times reversed": Bad(add("maintenance:\n  - {name: m, recurring: {times: '03:00-02:00'}}\n"),
+                                    "maintenance[0].recurring.times", "ends before it starts"),
+    "maintenance bad date": Bad(add("maintenance:\n  - {name: m, start: tomorrow, end: 2026-12-05T22:00:00Z}\n"),
+                                "maintenance[0].start", "expected a date-time like 2026-12-05T22:00:00Z, got 'tomorrow'"),
+    "maintenance unknown tenant": Bad(add("maintenance:\n  - {name: m, tenants: [acm], recurring: {weekdays: [sunday]}}\n"),
+                                      "maintenance[0].tenants", "unknown tenant 'acm' (did you mean \"acme\"?)"),
+    "remediation unknown action": Bad(add("remediation:\n  rules:\n    - {match: {service: api}, action: rm_rf}\n"),
+                                      "remediation.rules[0].action", "unknown action 'rm_rf'; allowed: restart_deployment"),
+    "remediation unknown param": Bad(add("remediation:\n  rules:\n    - {match: {service: api}, "
+                                         "action: restart_deployment, params: {deploy: api, deployment: api}}\n"),
+                                     "remediation.rules[0].params.deploy",
+                                     'restart_deployment: unknown parameter (did you mean "deployment"?)'),
+    "remediation param missing": Bad(add("remediation:\n  rules:\n    - {match: {service: api}, action: restart_deployment}\n"),
+                                     "remediation.rules[0].params.deployment", "restart_deployment: required key is missing"),
+    "remediation param wrong unit": Bad(add("remediation:\n  rules:\n    - {match: {service: db}, "
+                                            "action: cancel_slow_queries, params: {older_than: 5}}\n"),
+                                        "remediation.rules[0].params.older_than", "expected a duration like 200ms"),
+    "tenant names a missing tier": Bad(edit("acme: {}", "acme: {tier: gold}"), "tenants.acme.tier", "unknown tier 'gold'"),
+    "version 2": Bad(edit("version: 1", "version: 2"), "version", "unsupported spec version 2"),
+    "services missing": Bad("version: 1\nplatform: shop\n", "services", "required key is missing"),
+    "services a list": Bad("version: 1\nplatform: shop\nservices: [api]\n", "services", "expected a mapping of keys"),
+    "not a mapping": Bad("- a\n- b\n", "<root>", "the spec must be a mapping"),
+    "empty file": Bad("", "<root>", "the spec must be a mapping"),
+    "unknown channel type": Bad(add("  # end\n").replace("type: slack,", "type: teams,"), "channels.slack",
+                                "unknown type 'teams'"),
+    "latency not a bucket edge": Bad(add("objectives: {latency_p95: 300ms}\n"), "objectives.latency_p95",
+                                     "0.3s is not a bucket edge of service 'api'", "warning"),
+    "secret in clear": Bad(edit("webhook_url: env:SLACK_URL", "webhook_url: 'https://hooks.slack.test/T0/B0/s3cr3tTOKEN'"),
+                           "channels.slack.webhook_url", "secret written in clear; use env:NAME", "warning"),
+}
+
+
+@pytest.mark.parametrize("case", list(BAD_SPECS.values()), ids=list(BAD_SPECS))
+def test_bad_spec_is_reported_at_its_path(case: Bad) -> None:
+    result = load_text(case.text, environ={})
+    found = [(i.level, i.path, i.message) for i in result.issues]
+    assert any(level == case.level and path == case.path and case.message in message for level, path, message in found), found
+    if case.level == "error":
+        assert result.spec is None
+    else:
+        assert result.spec is not None and not result.errors, found
+
+
+def test_there_are_at_least_25_distinct_bad_specs() -> None:
+    assert len({case.text for case in BAD_SPECS.values()}) >= 25
+
+
+def test_the_valid_base_spec_has_no_issue() -> None:
+    result = load_text(VALID, environ={})
+    assert result.spec is not None and result.issues == []
+
+
+@pytest.mark.parametrize(("text", "line", "column"), [
+    ("version: 1\nplatform: [shop\n", 3, 1),
+    ("version: 1\n\tplatform: shop\n", 2, 1),
+    ("version: 1\nplatform: shop\nservices: {api: {kind: http}\n", 4, 1),
+])
+def test_bad_yaml_names_line_and_column(text: str, line: int, column: int) -> None:
+    [issue] = load_text(text, environ={}).issues
+    assert issue.level == "error"
+    assert f"line {line}, column {column}" in issue.message
+
+
+def test_issue_carries_the_line_of_the_offending_key() -> None:
+    [issue] = load_text(edit("api: {kind: http}", "api: {kind: http, depend_on: [db]}"), environ={}).issues
+    assert issue.line == VALID.splitlines().index("  api: {kind: http}") + 1
+
+
+def test_every_problem_of_a_spec_is_reported_in_one_run() -> None:
+    text = (edit("api: {kind: http}", "api: {kind: http, depends_on: [dbb]}")
+            .replace("notify: [slack]}\n  - {level: L2", "notify: [nope]}\n  - {level: L2")
+            + "objectives: {latency_p95: 200, availability: 100%}\nchanels: {}\n"
+            + "maintenance:\n  - {name: m, start: 2026-12-06T02:00:00Z, end: 2026-12-05T22:00:00Z}\n")
+    paths = {i.path for i in load_text(text, environ={}).errors}
+    assert paths == {"services.api.depends_on[0]", "escalation[0].notify[0]", "objectives.latency_p95",
+                     "objectives.availability", "chanels", "maintenance[0].end"}
+
+
+def test_a_broken_entry_causes_no_second_false_error() -> None:
+    """A window whose `start` is unreadable is not then reported as lacking a start."""
+    text = add("maintenance:\n  - {name: m, start: tomorrow, end: 2026-12-05T22:00:00Z}\n")
+    assert [i.path for i in load_text(text, environ={}).issues] == ["maintenance[0].start"]
+
+
+def test_extension_keys_may_hold_yaml_anchors() -> None:
+    text = VALID.replace("services:\n  api: {kind: http}", "x-http: &http {kind: http}\nservices:\n  api: *http")
+    result = load_text(text, environ={})
+    assert result.spec is not None and result.spec.services["api"].kind == "http"
+
+
+def test_a_secret_in_clear_is_never_repeated_in_a_message() -> None:
+    secret = "s3cr3tTOKEN"
+    text = edit("  slack: {type: slack, webhook_url: env:SLACK_URL}\n", f"""\
+  slack: {{type: slack, webhook_url: 'https://hooks.slack.test/T0/B0/{secret}'}}
+  mail: {{type: email, to: [a@b.test], from: c@d.test, smarthost: 'mail:25', password: {secret}}}
+  hook: {{type: webhook, url: [{secret}]}}
+  pd: {{type: pagerduty, routing_key: {secret}, rooting: 1}}
+""")
+    issues = load_text(text, environ={}).issues
+    assert {i.path for i in issues} == {"channels.slack.webhook_url", "channels.mail.password", "channels.hook.url",
+                                       "channels.pd.rooting"}
+    assert secret not in "\n".join(map(str, issues))
