@@ -1,0 +1,87 @@
+"""Message text for every channel, from Jinja2 templates shipped in `channels/templates/`.
+
+Senders build the payload structure the service expects; the words (headline, body, email
+subject and HTML) come from templates, so wording changes never touch sender code.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any
+
+from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+
+from tenantwatch.channels.base import Notification
+
+# Severity colours (Slack/Discord); acknowledged and resolved override them.
+SEVERITY_COLOURS = {"critical": "#d00000", "warning": "#f2a900", "info": "#439fe0"}
+EVENT_COLOURS = {"acknowledge": "#8a8a8a", "resolve": "#2eb886"}
+DEFAULT_COLOUR = "#439fe0"
+HEADLINE = "headline.txt.j2"
+EVENT_WORDS = {"trigger": "TRIGGERED", "acknowledge": "ACKNOWLEDGED", "resolve": "RESOLVED"}
+
+
+def colour(notification: Notification) -> str:
+    """Hex colour: green when resolved, grey when acknowledged, else by severity."""
+    return EVENT_COLOURS.get(notification.event) or SEVERITY_COLOURS.get(notification.severity, DEFAULT_COLOUR)
+
+
+def slack_escape(text: object) -> str:
+    """Slack mrkdwn control characters (&, <, >) as entities, so alert text cannot inject links."""
+    return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+@lru_cache(maxsize=1)
+def _environment() -> Environment:
+    env = Environment(
+        loader=PackageLoader("tenantwatch.channels", "templates"),
+        autoescape=select_autoescape(enabled_extensions=("html", "html.j2"), default_for_string=False, default=False),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=False,
+    )
+    env.filters["slack"] = slack_escape
+    return env
+
+
+def context(notification: Notification) -> dict[str, Any]:
+    """What every template sees: the notification, derived words and the rendered headline.
+
+    The headline is rendered here, as plain text, so HTML templates escape it like any value.
+    """
+    words = {
+        "n": notification,
+        "event_word": EVENT_WORDS.get(notification.event, notification.event.upper()),
+        "severity_word": notification.severity.upper(),
+        "services": ", ".join(notification.services),
+        "colour": colour(notification),
+    }
+    return {**words, "headline": _environment().get_template(HEADLINE).render(words).strip()}
+
+
+def render(template: str, notification: Notification) -> str:
+    """Render one template (e.g. `slack.md.j2`) for a notification, stripped of outer blank lines."""
+    return _environment().get_template(template).render(context(notification)).strip()
+
+
+def headline(notification: Notification) -> str:
+    """`[TRIGGERED] [CRITICAL] acme: title`, the first line of every message."""
+    return context(notification)["headline"]
+
+
+def truncate(text: str, limit: int) -> str:
+    """Cut text to a service's field limit, marking the cut."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def facts(notification: Notification) -> list[tuple[str, str]]:
+    """The name/value pairs every rich message shows beside its text."""
+    return [
+        ("Tenant", notification.tenant),
+        ("Severity", notification.severity),
+        ("Level", notification.level),
+        ("Services", ", ".join(notification.services) or "-"),
+        ("Root cause", notification.root_cause or "-"),
+        ("Incident", f"#{notification.incident_id}"),
+    ]

@@ -1,0 +1,37 @@
+"""Generic webhook: the notification as one JSON document, for systems tenantwatch does not know."""
+
+from __future__ import annotations
+
+from typing import Any, Mapping
+
+from tenantwatch.channels.base import Notification, SendResult, register
+from tenantwatch.channels.http import post_json
+from tenantwatch.secrets import resolve_secret
+from tenantwatch.spec.models import WebhookChannel
+
+PAYLOAD_VERSION = "1"
+
+
+def payload(notification: Notification) -> dict[str, Any]:
+    """Every Notification field plus the dedup key, so receivers can drop repeats themselves."""
+    return {
+        "version": PAYLOAD_VERSION,
+        "event": notification.event,
+        "dedup_key": notification.dedup_key,
+        "incident_id": notification.incident_id,
+        "tenant": notification.tenant,
+        "title": notification.title,
+        "severity": notification.severity,
+        "level": notification.level,
+        "services": list(notification.services),
+        "root_cause": notification.root_cause,
+        "summary": notification.summary,
+        "url": notification.url,
+        "labels": dict(notification.labels),
+    }
+
+
+@register("webhook")
+def send(config: WebhookChannel, notification: Notification, environ: Mapping[str, str]) -> SendResult:
+    url = resolve_secret(config.url, environ, field="url")
+    return post_json(url, payload(notification))

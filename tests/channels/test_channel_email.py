@@ -1,0 +1,120 @@
+"""Email reaches a real SMTP server (aiosmtpd on 127.0.0.1) with subject, text and HTML parts."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+from typing import Iterator
+
+import pytest
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult, LoginPassword
+
+from tenantwatch.channels import deliver
+from tenantwatch.spec.models import EmailChannel
+
+
+class Mailbox:
+    """aiosmtpd handler and authenticator that keep what they receive."""
+
+    def __init__(self, reply: str = "250 OK") -> None:
+        self.messages: list[email.message.EmailMessage] = []
+        self.envelopes: list[tuple[str, list[str]]] = []
+        self.logins: list[tuple[str, str]] = []
+        self.reply = reply
+
+    async def handle_DATA(self, server, session, envelope) -> str:
+        if self.reply.startswith("250"):
+            self.envelopes.append((envelope.mail_from, list(envelope.rcpt_tos)))
+            self.messages.append(email.message_from_bytes(envelope.content, policy=email.policy.default))
+        return self.reply
+
+    def __call__(self, server, session, envelope, mechanism, auth_data) -> AuthResult:
+        assert isinstance(auth_data, LoginPassword)
+        self.logins.append((auth_data.login.decode(), auth_data.password.decode()))
+        return AuthResult(success=auth_data.password == b"letmein", handled=False)
+
+
+def start(mailbox: Mailbox, port: int) -> Controller:
+    controller = Controller(mailbox, hostname="127.0.0.1", port=port, authenticator=mailbox, auth_require_tls=False)
+    controller.start()
+    return controller
+
+
+@pytest.fixture
+def smtp(port) -> Iterator[tuple[Mailbox, int]]:
+    mailbox = Mailbox()
+    controller = start(mailbox, port)
+    yield mailbox, port
+    controller.stop()
+
+
+def channel(port: int, **extra: object) -> EmailChannel:
+    return EmailChannel.model_validate({"type": "email", "to": ["sre@example.com", "oncall@example.com"],
+                                        "from": "alerts@example.com", "smarthost": f"127.0.0.1:{port}",
+                                        "require_tls": False, **extra})
+
+
+def test_email_has_subject_text_and_html(smtp, notification):
+    mailbox, port = smtp
+    result = deliver(channel(port), notification, {}, sleep=lambda s: None)
+    assert result.ok, result.detail
+
+    assert mailbox.envelopes == [("alerts@example.com", ["sre@example.com", "oncall@example.com"])]
+    [mail] = mailbox.messages
+    assert mail["Subject"] == "[TRIGGERED] [CRITICAL] acme: API latency above objective (L1)"
+    assert mail["References"] == "<tenantwatch-acme-42@tenantwatch>"
+    text = mail.get_body(("plain",)).get_content()
+    html = mail.get_body(("html",)).get_content()
+    for part in (text, html):
+        assert "acme" in part and "api, db" in part and "p95 latency is 870ms" in part
+        assert "https://tw.example.com/incidents/42" in part
+    assert "Root cause: db" in text
+    assert 'border-left: 6px solid #d00000' in html
+
+
+def test_html_part_escapes_alert_text(smtp, make_notification):
+    mailbox, port = smtp
+    deliver(channel(port), make_notification(title="<script>alert(1)</script>"), {}, sleep=lambda s: None)
+    html = mailbox.messages[0].get_body(("html",)).get_content()
+    assert "<script>" not in html and "&lt;script&gt;" in html
+
+
+def test_login_uses_the_resolved_password(smtp, notification):
+    mailbox, port = smtp
+    config = channel(port, username="tw", password="env:SMTP_PASSWORD")
+    assert deliver(config, notification, {"SMTP_PASSWORD": "letmein"}, sleep=lambda s: None).ok
+    assert mailbox.logins == [("tw", "letmein")]
+    assert len(mailbox.messages) == 1
+
+
+def test_refused_login_is_not_retried(smtp, notification):
+    mailbox, port = smtp
+    config = channel(port, username="tw", password="env:SMTP_PASSWORD")
+    result = deliver(config, notification, {"SMTP_PASSWORD": "wrong"}, sleep=lambda s: None)
+    assert not result.ok and not result.retryable
+    assert result.detail == "failed after 1 attempt(s): SMTP login refused (535)"
+    assert set(mailbox.logins) == {("tw", "wrong")}  # smtplib tries PLAIN, then LOGIN, in one attempt
+    assert mailbox.messages == []
+
+
+def test_require_tls_without_starttls_fails_clearly(smtp, notification):
+    mailbox, port = smtp
+    result = deliver(channel(port, require_tls=True), notification, {}, sleep=lambda s: None)
+    assert not result.ok and not result.retryable
+    assert "STARTTLS" in result.detail
+    assert mailbox.messages == []
+
+
+@pytest.mark.parametrize(("reply", "retryable", "tries"), [("451 try later", True, 2), ("554 rejected", False, 1)])
+def test_temporary_smtp_errors_are_retried_permanent_ones_not(port, notification, reply, retryable, tries):
+    mailbox = Mailbox(reply=reply)
+    controller = start(mailbox, port)
+    waits: list[float] = []
+    try:
+        result = deliver(channel(port), notification, {}, attempts=2, sleep=waits.append)
+    finally:
+        controller.stop()
+    assert not result.ok and result.retryable is retryable
+    assert len(waits) == tries - 1
+    assert f"SMTP {reply[:3]}" in result.detail
