@@ -1,0 +1,57 @@
+"""Annotated dependencies so routes read like the domain and cannot forget the scope.
+
+`PrincipalDep`: the caller's key (401 without a valid one); `ReaderDep`: a tenant or admin key
+(403 for an intake key); `EngineDep`: the EngineService; `SessionDep`: a read session.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Iterator
+
+from fastapi import Depends, Request
+from sqlalchemy.orm import Session
+
+from tenantwatch.engine.api.errors import ApiError
+from tenantwatch.engine.auth import Principal
+from tenantwatch.engine.service import EngineService
+
+
+def bearer_token(request: Request) -> str | None:
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    return token.strip() if scheme.lower() == "bearer" and token.strip() else None
+
+
+def get_principal(request: Request) -> Principal:
+    principal = request.app.state.verify_key(bearer_token(request))
+    if principal is None:
+        raise ApiError(401, "unauthorized", "a valid API key is required (Authorization: Bearer <key>)",
+                       {"WWW-Authenticate": "Bearer"})
+    return principal
+
+
+PrincipalDep = Annotated[Principal, Depends(get_principal)]
+
+
+def get_reader(principal: PrincipalDep) -> Principal:
+    if principal.kind not in ("tenant", "admin"):
+        raise ApiError(403, "forbidden", "this key may only post alerts; use a tenant or admin key")
+    return principal
+
+
+ReaderDep = Annotated[Principal, Depends(get_reader)]
+
+
+def get_engine(request: Request) -> EngineService:
+    return request.app.state.engine
+
+
+EngineDep = Annotated[EngineService, Depends(get_engine)]
+
+
+def get_session(request: Request) -> Iterator[Session]:
+    with request.app.state.store.read() as session:
+        yield session
+
+
+SessionDep = Annotated[Session, Depends(get_session)]

@@ -1,0 +1,57 @@
+"""POST /api/v1/alertmanager: the Alertmanager webhook (payload version 4)."""
+
+from __future__ import annotations
+
+import json
+
+from fastapi import APIRouter, Request
+from fastapi.concurrency import run_in_threadpool
+from pydantic import ValidationError
+
+from tenantwatch import conventions
+from tenantwatch.engine.api.deps import EngineDep, PrincipalDep
+from tenantwatch.engine.api.errors import ApiError, validation_message
+from tenantwatch.engine.intake import MAX_BODY_BYTES, WebhookIn
+
+router = APIRouter(tags=["intake"])
+
+
+async def read_limited(request: Request, limit: int) -> bytes:
+    """The body, refused as soon as it is known to exceed `limit` (before reading it all)."""
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        raise ApiError(413, "payload_too_large", f"body larger than {limit} bytes")
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise ApiError(413, "payload_too_large", f"body larger than {limit} bytes")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+@router.post(conventions.ENGINE_WEBHOOK_PATH.removeprefix("/api/v1"), summary="Alertmanager webhook (version 4)")
+async def alertmanager_webhook(request: Request, principal: PrincipalDep, engine: EngineDep) -> dict[str, object]:
+    """Stores the alerts and answers only after the commit. An intake (or admin) key may post
+    any tenant's alerts; a tenant key only its own tenant's (403 otherwise)."""
+    errors = engine.metrics.intake_errors
+    if principal.kind not in ("intake", "tenant", "admin"):
+        raise ApiError(403, "forbidden", "this key may not post alerts")
+    try:
+        body = await read_limited(request, MAX_BODY_BYTES)
+    except ApiError:
+        errors.labels(reason="too_large").inc()
+        raise
+    try:
+        payload = WebhookIn.model_validate(json.loads(body))
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        errors.labels(reason="malformed_json").inc()
+        raise ApiError(400, "malformed_json", f"the body is not valid JSON: {getattr(exc, 'msg', type(exc).__name__)}") from None
+    except ValidationError as exc:
+        errors.labels(reason="invalid_payload").inc()
+        raise ApiError(422, "invalid_payload", validation_message(exc.errors(include_input=False))) from None
+    if principal.kind == "tenant" and payload.tenants - {principal.tenant}:
+        errors.labels(reason="forbidden_tenant").inc()
+        raise ApiError(403, "forbidden", f"a key of tenant {principal.tenant} may only post that tenant's alerts")
+    result = await run_in_threadpool(engine.intake, payload, principal.name)
+    return result.as_json()

@@ -1,0 +1,110 @@
+"""create_app(): the engine as a FastAPI app, with its store, clock and remediator injected.
+
+App state, for routes and for the web dashboard (tenantwatch.web, included when importable):
+
+- `app.state.store`      the Store (`store.read()` / `store.write()` give SQLAlchemy sessions)
+- `app.state.spec`       the frozen Spec; `app.state.config` the EngineConfig around it
+- `app.state.verify_key` `(token) -> Principal | None`; Principal has kind (tenant|admin|intake),
+                         name and tenant
+- `app.state.events`     the Broadcaster: `async with app.state.events.subscribe() as q`
+                         yields {"type": "incident", "id", "tenant", "status", "kind"} dicts
+- `app.state.engine`     the EngineService (intake, incidents, acknowledge, resolve)
+- `app.state.scheduler`, `app.state.metrics`, `app.state.clock`
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import importlib
+import time
+from functools import partial
+from typing import Any, AsyncIterator
+
+from fastapi import FastAPI
+
+from tenantwatch import __version__
+from tenantwatch.engine.api import errors
+from tenantwatch.engine.api.routes import alertmanager, audit, health, incidents
+from tenantwatch.engine.auth import verify_key
+from tenantwatch.engine.clock import Clock, SystemClock
+from tenantwatch.engine.config import EngineConfig
+from tenantwatch.engine.escalation import Scheduler
+from tenantwatch.engine.events import Broadcaster
+from tenantwatch.engine.metrics import EngineMetrics
+from tenantwatch.engine.remediate import Remediator, default_remediator
+from tenantwatch.engine.service import EngineService
+from tenantwatch.engine.store import Store
+
+API_PREFIX = "/api/v1"
+
+
+class RequestTimer:
+    """ASGI middleware: request latency by route template (not raw path, to bound the labels)."""
+
+    def __init__(self, app: Any, metrics: EngineMetrics) -> None:
+        self.app, self.metrics = app, metrics
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started, status = time.perf_counter(), [500]
+
+        async def capture(message: dict[str, Any]) -> None:
+            if message["type"] == "http.response.start":
+                status[0] = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, capture)
+        finally:
+            route = getattr(scope.get("route"), "path", "unmatched")
+            self.metrics.request_duration.labels(route=route, method=scope["method"], code=str(status[0])).observe(
+                time.perf_counter() - started)
+
+
+def _include_web(app: FastAPI) -> None:
+    """The dashboard is optional: included when tenantwatch.web provides a router."""
+    try:
+        web = importlib.import_module("tenantwatch.web")
+    except ImportError:
+        return
+    router = getattr(web, "router", None)
+    if router is not None:
+        app.include_router(router)
+
+
+def create_app(config: EngineConfig, store: Store, *, clock: Clock | None = None,
+               remediator: Remediator | None = None, run_scheduler: bool = True) -> FastAPI:
+    """The engine app. With run_scheduler=False (tests) nothing runs in the background and the
+    caller drives `app.state.scheduler.tick()` itself."""
+    clock = clock or SystemClock()
+    metrics = EngineMetrics(store)
+    events = Broadcaster()
+    scheduler = Scheduler(store, config, clock, metrics, events, remediator or default_remediator(config.spec))
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        task = asyncio.create_task(scheduler.run()) if run_scheduler else None
+        try:
+            yield
+        finally:
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+
+    app = FastAPI(title="tenantwatch engine", version=__version__, lifespan=lifespan,
+                  description="Alertmanager intake, incidents, escalation and notifications, per tenant.")
+    app.state.store, app.state.config, app.state.spec, app.state.clock = store, config, config.spec, clock
+    app.state.metrics, app.state.events, app.state.scheduler = metrics, events, scheduler
+    app.state.verify_key = partial(verify_key, store, extra_intake=config.intake_tokens)
+    app.state.engine = EngineService(store, config, clock, metrics, events, scheduler)
+    errors.install(app)
+    app.include_router(health.router)
+    for module in (alertmanager, incidents, audit):
+        app.include_router(module.router, prefix=API_PREFIX)
+    _include_web(app)
+    app.add_middleware(RequestTimer, metrics=metrics)
+    return app

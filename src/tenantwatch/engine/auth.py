@@ -1,0 +1,76 @@
+"""API keys: created once, shown once, stored as a SHA-256 hash, verified in constant time.
+
+A key is a 256-bit random token, so a plain SHA-256 (no salt, no slow hash) is enough: the
+hash lookup never reveals anything an attacker could brute-force. The key's `name` is what
+timelines and the audit log show as "who".
+
+`verify_key(store, token)` is the function the web dashboard uses too: token -> Principal.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+from typing import Iterable, Literal
+
+from sqlalchemy import select
+
+from tenantwatch.engine.audit import record
+from tenantwatch.engine.clock import Clock, SystemClock
+from tenantwatch.engine.store import Store
+from tenantwatch.engine.store.models import ApiKey
+
+KeyKind = Literal["tenant", "admin", "intake"]
+TOKEN_PREFIX = "tw_"
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who calls: a tenant key (scoped to `tenant`), an admin key, or an intake key."""
+
+    kind: KeyKind
+    name: str
+    tenant: str | None = None
+
+    @property
+    def is_admin(self) -> bool:
+        return self.kind == "admin"
+
+    def sees(self, tenant: str) -> bool:
+        """Whether this principal may read or act on the tenant's incidents."""
+        return self.kind == "admin" or (self.kind == "tenant" and self.tenant == tenant)
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def create_key(store: Store, *, kind: KeyKind, tenant: str | None = None, name: str | None = None,
+               clock: Clock | None = None) -> str:
+    """Store a new key's hash and return the key itself (the only time it exists in clear)."""
+    if (kind == "tenant") != (tenant is not None):
+        raise ValueError("a tenant key needs a tenant; admin and intake keys have none")
+    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    name = name or (f"{tenant}-key" if tenant else f"{kind}-key")
+    now = (clock or SystemClock()).now()
+    with store.write() as session:
+        session.add(ApiKey(name=name, kind=kind, tenant=tenant, key_hash=hash_token(token), created_at=now))
+        record(session, at=now, who=name, tenant=tenant, action="key.create", detail={"kind": kind, "name": name})
+    return token
+
+
+def verify_key(store: Store, token: str | None, extra_intake: Iterable[str] = ()) -> Principal | None:
+    """The principal of a bearer token, or None when the token is missing, unknown or revoked."""
+    if not token:
+        return None
+    for candidate in extra_intake:
+        if hmac.compare_digest(candidate.encode(), token.encode()):
+            return Principal(kind="intake", name="alertmanager")
+    digest = hash_token(token)
+    with store.read() as session:
+        key = session.scalars(select(ApiKey).where(ApiKey.key_hash == digest)).first()
+    if key is None or key.revoked_at is not None or not hmac.compare_digest(key.key_hash, digest):
+        return None
+    return Principal(kind=key.kind, name=key.name, tenant=key.tenant)  # type: ignore[arg-type]

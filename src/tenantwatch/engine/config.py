@@ -1,0 +1,38 @@
+"""The engine's settings: the spec plus the knobs that are not in it (windows, intervals)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+
+from tenantwatch.engine.correlation import DependencyGraph
+from tenantwatch.spec.models import Spec
+
+DEFAULT_CORRELATION_WINDOW = 300.0
+
+
+@dataclass(frozen=True)
+class EngineConfig:
+    """What the engine runs on; every time is in seconds."""
+
+    spec: Spec
+    correlation_window: float = DEFAULT_CORRELATION_WINDOW
+    tick_interval: float = 1.0
+    retention_days: float | None = None
+    max_attempts: int = 8  # notification attempts before a message is given up (and recorded)
+    backoff_base: float = 5.0
+    backoff_max: float = 300.0
+    environ: dict[str, str] = field(default_factory=dict, repr=False)  # where env: secrets resolve
+    intake_tokens: tuple[str, ...] = field(default=(), repr=False)  # e.g. the spec's intake_key_file
+
+    @cached_property
+    def graph(self) -> DependencyGraph:
+        return DependencyGraph(self.spec)
+
+    @property
+    def correlation(self) -> bool:
+        return self.spec.intelligent_alerts.correlation
+
+    def backoff(self, attempts: int) -> float:
+        """Seconds before the next attempt after `attempts` failures (exponential, capped)."""
+        return min(self.backoff_base * 2 ** max(attempts - 1, 0), self.backoff_max)

@@ -1,0 +1,114 @@
+"""Correlation: which alerts belong together, and which failing service is the root cause.
+
+Two services are related when one reaches the other through `depends_on` (in either
+direction, transitively). Within one tenant and one time window, alerts on related services
+join one incident; the root cause is the most upstream failing service: the one that
+depends on no other failing service. Alerts of different tenants are never compared.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from functools import cached_property
+from typing import TYPE_CHECKING, Iterable
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from tenantwatch.engine.incidents import IncidentChanges, attach_alert, is_incident_severity, open_incident
+from tenantwatch.engine.store.models import Alert, Incident
+from tenantwatch.spec.models import Spec
+
+if TYPE_CHECKING:
+    from tenantwatch.engine.config import EngineConfig
+
+
+class DependencyGraph:
+    """The services' `depends_on` edges, with transitive reachability."""
+
+    def __init__(self, spec: Spec) -> None:
+        self.edges = {name: set(service.depends_on) for name, service in spec.services.items()}
+
+    @cached_property
+    def _reach(self) -> dict[str, frozenset[str]]:
+        return {name: frozenset(self._walk(name)) for name in self.edges}
+
+    def _walk(self, start: str) -> set[str]:
+        seen: set[str] = set()
+        stack = list(self.edges.get(start, ()))
+        while stack:
+            name = stack.pop()
+            if name not in seen:
+                seen.add(name)
+                stack.extend(self.edges.get(name, ()))
+        return seen
+
+    def depends_on(self, service: str, other: str) -> bool:
+        """Whether `service` needs `other`, directly or through other services."""
+        return other in self._reach.get(service, frozenset())
+
+    def related(self, a: str | None, b: str | None) -> bool:
+        if a == b:
+            return True
+        if a is None or b is None:
+            return False
+        return self.depends_on(a, b) or self.depends_on(b, a)
+
+    def related_to_any(self, service: str | None, services: Iterable[str | None]) -> bool:
+        return any(self.related(service, other) for other in services)
+
+    def root_cause(self, failing: list[str]) -> str | None:
+        """The failing service that depends on no other failing one; ties go to the service
+        most others depend on, then to the first that failed (`failing` is in arrival order)."""
+        if not failing:
+            return None
+        roots = [s for s in failing if not any(self.depends_on(s, o) for o in failing if o != s)] or failing
+        return max(roots, key=lambda s: (sum(self.depends_on(o, s) for o in failing), -failing.index(s)))
+
+
+class Correlator:
+    """Puts new firing alerts into incidents: a re-fire of a fingerprint joins its open
+    incident; with correlation on, an alert joins the open incident of its tenant that had an
+    alert within the window on a related service; otherwise it opens a new incident."""
+
+    def __init__(self, config: EngineConfig) -> None:
+        self.config = config
+
+    def assign(self, session: Session, alerts: list[Alert], *, who: str, now: dt.datetime, changes: IncidentChanges) -> None:
+        alerts = [a for a in alerts if is_incident_severity(a.severity)]
+        if not alerts:
+            return
+        tenants = {a.tenant for a in alerts}
+        by_fingerprint = self._open_by_fingerprint(session, tenants, {a.fingerprint for a in alerts})
+        recent = self._recent_open(session, tenants, now) if self.config.correlation else {}
+        for alert in alerts:
+            incident = by_fingerprint.get((alert.tenant, alert.fingerprint)) or self._related(recent.get(alert.tenant, []), alert)
+            if incident is None:
+                incident = open_incident(session, self.config, alert, who=who, now=now, changes=changes)
+                recent.setdefault(alert.tenant, []).append(incident)
+            else:
+                attach_alert(session, self.config, incident, alert, who=who, now=now, changes=changes)
+            by_fingerprint[(alert.tenant, alert.fingerprint)] = incident
+
+    def _related(self, candidates: list[Incident], alert: Alert) -> Incident | None:
+        graph = self.config.graph
+        for incident in reversed(candidates):  # the most recent first
+            if graph.related_to_any(alert.service, incident.services or [None]):
+                return incident
+        return None
+
+    @staticmethod
+    def _open_by_fingerprint(session: Session, tenants: set[str], fingerprints: set[str]) -> dict[tuple[str, str], Incident]:
+        rows = session.execute(
+            select(Alert.tenant, Alert.fingerprint, Incident).join(Incident, Alert.incident_id == Incident.id)
+            .where(Alert.tenant.in_(tenants), Alert.fingerprint.in_(fingerprints), Incident.status != "resolved")
+        ).all()
+        return {(tenant, fingerprint): incident for tenant, fingerprint, incident in rows}
+
+    def _recent_open(self, session: Session, tenants: set[str], now: dt.datetime) -> dict[str, list[Incident]]:
+        since = now - dt.timedelta(seconds=self.config.correlation_window)
+        found: dict[str, list[Incident]] = {}
+        for incident in session.scalars(select(Incident).where(
+                Incident.tenant.in_(tenants), Incident.status != "resolved", Incident.last_alert_at >= since).order_by(Incident.id)):
+            found.setdefault(incident.tenant, []).append(incident)
+        return found

@@ -1,0 +1,118 @@
+"""Incident state changes: open, attach an alert, acknowledge, resolve, with their timeline.
+
+Every function works inside the caller's transaction and notes what changed in an
+`IncidentChanges`, which the caller publishes (events) after the commit.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from tenantwatch.engine.escalation_plan import cancel_pending, plan_escalation
+from tenantwatch.engine.notify import follow_up
+from tenantwatch.engine.store.models import Alert, Incident, TimelineEvent
+
+if TYPE_CHECKING:
+    from tenantwatch.engine.config import EngineConfig
+
+SEVERITY_RANK = {"info": 1, "warning": 2, "critical": 3}
+ENGINE = "engine"  # "who" of what the engine does by itself
+
+
+class Conflict(Exception):
+    """The incident's state does not allow the change (e.g. acknowledging a resolved one)."""
+
+
+@dataclass
+class IncidentChanges:
+    touched: set[int] = field(default_factory=set)
+    events: list[dict[str, Any]] = field(default_factory=list)
+
+    def note(self, session: Session, incident: Incident, kind: str, who: str, detail: str, now: dt.datetime) -> None:
+        """Add a timeline entry and remember the change for publishing."""
+        session.add(TimelineEvent(incident_id=incident.id, at=now, kind=kind, who=who, detail=detail))
+        incident.updated_at = now
+        self.touched.add(incident.id)
+        self.events.append({"type": "incident", "id": incident.id, "tenant": incident.tenant,
+                            "status": incident.status, "kind": kind})
+
+
+def describe(alert: Alert) -> str:
+    return alert.alertname + (f" on {alert.service}" if alert.service else "") + f" ({alert.severity})"
+
+
+def is_incident_severity(severity: str) -> bool:
+    return severity in SEVERITY_RANK
+
+
+def open_incident(session: Session, config: EngineConfig, alert: Alert, *, who: str, now: dt.datetime,
+                  changes: IncidentChanges) -> Incident:
+    summary = str(alert.annotations.get("summary") or "").strip()
+    incident = Incident(
+        tenant=alert.tenant, status="open", severity=alert.severity, title=(summary or describe(alert))[:500],
+        services=[alert.service] if alert.service else [], root_cause=alert.service,
+        created_at=now, updated_at=now, last_alert_at=now,
+    )
+    session.add(incident)
+    session.flush()
+    alert.incident = incident
+    changes.note(session, incident, "opened", who, describe(alert), now)
+    plan_escalation(session, config.spec, incident, new=True)
+    return incident
+
+
+def attach_alert(session: Session, config: EngineConfig, incident: Incident, alert: Alert, *, who: str,
+                 now: dt.datetime, changes: IncidentChanges) -> None:
+    """Join an alert to an incident: services, root cause, severity (max) and escalation follow."""
+    alert.incident = incident
+    if alert.service and alert.service not in incident.services:
+        incident.services = [*incident.services, alert.service]
+        incident.root_cause = config.graph.root_cause(incident.services)
+    incident.last_alert_at = now
+    changes.note(session, incident, "alert.fired", who, describe(alert), now)
+    if SEVERITY_RANK[alert.severity] > SEVERITY_RANK.get(incident.severity, 0):
+        incident.severity = alert.severity
+        plan_escalation(session, config.spec, incident, new=False)
+
+
+def close_if_all_resolved(session: Session, incident: Incident, *, who: str, now: dt.datetime,
+                          changes: IncidentChanges) -> None:
+    """An incident resolves by itself once none of its alerts is firing any more."""
+    if incident.status == "resolved":
+        return
+    firing = session.scalar(select(func.count()).select_from(Alert).where(
+        Alert.incident_id == incident.id, Alert.status == "firing"))
+    if not firing:
+        resolve(session, incident, who=who, now=now, changes=changes, reason="all alerts resolved")
+
+
+def acknowledge(session: Session, incident: Incident, *, who: str, now: dt.datetime, changes: IncidentChanges) -> bool:
+    """Stop escalating; False when it was acknowledged already (nothing changes)."""
+    if incident.status == "resolved":
+        raise Conflict(f"incident {incident.id} is resolved")
+    if incident.status == "acknowledged":
+        return False
+    incident.status = "acknowledged"
+    incident.acknowledged_by = who
+    cancel_pending(session, incident.id)
+    follow_up(session, incident.id, "acknowledge", now)
+    changes.note(session, incident, "acknowledged", who, "", now)
+    return True
+
+
+def resolve(session: Session, incident: Incident, *, who: str, now: dt.datetime, changes: IncidentChanges,
+            reason: str = "") -> bool:
+    """Close the incident; False when it was resolved already."""
+    if incident.status == "resolved":
+        return False
+    incident.status = "resolved"
+    incident.resolved_at = now
+    cancel_pending(session, incident.id)
+    follow_up(session, incident.id, "resolve", now)
+    changes.note(session, incident, "resolved", who, reason, now)
+    return True

@@ -1,0 +1,48 @@
+"""`tenantwatch serve`: load the spec, open and migrate the store, run the app under uvicorn.
+
+With no --spec the reference spec shipped inside the package (engine/reference_spec.yaml, a
+copy of examples/platform.yaml) is used, so `tenantwatch serve` works on a fresh machine.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+
+from tenantwatch.engine.config import DEFAULT_CORRELATION_WINDOW, EngineConfig
+from tenantwatch.engine.store import open_store
+from tenantwatch.spec import Spec, load_spec
+
+REFERENCE_SPEC = Path(__file__).with_name("reference_spec.yaml")
+
+
+def load_engine_spec(path: Path | None) -> Spec:
+    """The spec at `path`, or the packaged reference spec; SpecError lists every problem."""
+    return load_spec(path or REFERENCE_SPEC)
+
+
+def intake_tokens(spec: Spec) -> tuple[str, ...]:
+    """The credential Alertmanager sends (spec.engine.intake_key_file), when that file exists."""
+    try:
+        token = Path(spec.engine.intake_key_file).read_text(encoding="utf-8").strip()
+    except OSError:
+        return ()
+    return (token,) if token else ()
+
+
+def serve(*, spec_path: Path | None, db_url: str | None, host: str, port: int, retention_days: float | None,
+          tick_interval: float, correlation_window: float = DEFAULT_CORRELATION_WINDOW) -> None:
+    import uvicorn
+
+    from tenantwatch.engine.app import create_app
+
+    spec = load_engine_spec(spec_path)
+    store = open_store(db_url)
+    config = EngineConfig(spec=spec, correlation_window=correlation_window, tick_interval=tick_interval,
+                          retention_days=retention_days, environ=dict(os.environ), intake_tokens=intake_tokens(spec))
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        uvicorn.run(create_app(config, store), host=host, port=port, log_level="info", access_log=False)
+    finally:
+        store.close()

@@ -1,0 +1,89 @@
+"""The engine's use cases, called by the thin routes (and by tests directly): intake, list,
+get, acknowledge, resolve. Each write commits before returning, then publishes its events
+and wakes the scheduler, so a 2xx always means "stored"."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from tenantwatch.engine.audit import record
+from tenantwatch.engine.auth import Principal
+from tenantwatch.engine.clock import Clock
+from tenantwatch.engine.config import EngineConfig
+from tenantwatch.engine.correlation import Correlator
+from tenantwatch.engine.escalation import Scheduler
+from tenantwatch.engine.events import Broadcaster
+from tenantwatch.engine.incidents import IncidentChanges, acknowledge, resolve
+from tenantwatch.engine.intake import IntakeResult, WebhookIn, ingest
+from tenantwatch.engine.metrics import EngineMetrics
+from tenantwatch.engine.store import Store
+from tenantwatch.engine.views import incident_json, list_incidents, visible_incident
+
+
+class NotFound(Exception):
+    pass
+
+
+@dataclass
+class EngineService:
+    store: Store
+    config: EngineConfig
+    clock: Clock
+    metrics: EngineMetrics
+    events: Broadcaster
+    scheduler: Scheduler
+
+    def __post_init__(self) -> None:
+        self.correlator = Correlator(self.config)
+
+    def _publish(self, changes: IncidentChanges) -> None:
+        for event in changes.events:
+            self.events.publish(event)
+        if changes.touched:
+            self.scheduler.wake()
+
+    def intake(self, payload: WebhookIn, who: str) -> IntakeResult:
+        with self.store.write() as session:
+            result = ingest(session, payload, who=who, now=self.clock.now(), correlator=self.correlator)
+        for alert in payload.alerts:
+            self.metrics.alerts_received.labels(status=alert.status).inc()
+        self._publish(result.changes)
+        return result
+
+    def incidents(self, principal: Principal, *, status: str | None = None, severity: str | None = None,
+                  service: str | None = None, limit: int = 50, before_id: int | None = None) -> dict[str, Any]:
+        with self.store.read() as session:
+            rows, next_id = list_incidents(session, principal, status=status, severity=severity, service=service,
+                                           limit=limit, before_id=before_id)
+            items = [incident_json(r) for r in rows]
+        with self.store.write() as session:
+            record(session, at=self.clock.now(), who=principal.name, tenant=principal.tenant, action="incidents.list",
+                   detail={"status": status, "severity": severity, "service": service, "count": len(items)})
+        return {"items": items, "next_cursor": str(next_id) if next_id is not None else None}
+
+    def incident(self, principal: Principal, incident_id: int) -> dict[str, Any]:
+        with self.store.read() as session:
+            incident = visible_incident(session, principal, incident_id)
+            if incident is None:
+                raise NotFound(f"incident {incident_id} not found")
+            return incident_json(incident)
+
+    def acknowledge(self, principal: Principal, incident_id: int) -> dict[str, Any]:
+        return self._change(principal, incident_id, "incident.ack", acknowledge)
+
+    def resolve(self, principal: Principal, incident_id: int) -> dict[str, Any]:
+        return self._change(principal, incident_id, "incident.resolve", resolve)
+
+    def _change(self, principal: Principal, incident_id: int, action: str, change) -> dict[str, Any]:  # type: ignore[no-untyped-def]
+        changes = IncidentChanges()
+        now = self.clock.now()
+        with self.store.write() as session:
+            incident = visible_incident(session, principal, incident_id)
+            if incident is None:
+                raise NotFound(f"incident {incident_id} not found")
+            if change(session, incident, who=principal.name, now=now, changes=changes):
+                record(session, at=now, who=principal.name, tenant=incident.tenant, action=action,
+                       detail={"incident": incident_id})
+        self._publish(changes)
+        return self.incident(principal, incident_id)

@@ -1,0 +1,108 @@
+"""Opening the store: SQLAlchemy engine, durability settings, migrations, one write lock.
+
+SQLite runs in WAL mode with synchronous=FULL so a committed alert survives kill -9 and
+power loss; PostgreSQL is durable by default. Writes go through `Store.write()`, which
+serialises them inside this process: correlation reads then writes, and two concurrent
+requests must not both open an incident for related alerts.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+from sqlalchemy.orm import Session, sessionmaker
+
+DEFAULT_DB = "sqlite:///./tenantwatch.db"
+ALEMBIC_DIR = Path(__file__).with_name("alembic")
+
+
+class StoreError(Exception):
+    """The store URL is unusable or the database cannot be reached or migrated."""
+
+
+def default_url() -> str:
+    """TENANTWATCH_DB, else a SQLite file in the working directory."""
+    return os.environ.get("TENANTWATCH_DB") or DEFAULT_DB
+
+
+def _sqlite_pragmas(dbapi_conn, _record) -> None:  # type: ignore[no-untyped-def]
+    cursor = dbapi_conn.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=FULL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.close()
+
+
+class Store:
+    """The engine's database: a session factory plus a process-wide write lock."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.dialect = engine.dialect.name
+        self.sessions = sessionmaker(engine, expire_on_commit=False)
+        self._write_lock = threading.Lock()
+
+    @contextmanager
+    def read(self) -> Iterator[Session]:
+        with self.sessions() as session:
+            yield session
+
+    @contextmanager
+    def write(self) -> Iterator[Session]:
+        """A session committed on success (before the caller answers), rolled back on error."""
+        with self._write_lock, self.sessions() as session:
+            with session.begin():
+                yield session
+
+    def migrate(self) -> None:
+        """Bring the schema to the newest Alembic revision shipped in the package."""
+        config = Config()
+        config.set_main_option("script_location", str(ALEMBIC_DIR))
+        with self.engine.begin() as connection:
+            config.attributes["connection"] = connection
+            command.upgrade(config, "head")
+
+    def ping(self) -> bool:
+        try:
+            with self.engine.connect() as connection:
+                connection.execute(text("SELECT 1"))
+            return True
+        except Exception:
+            return False
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+def open_store(url: str | None = None, *, migrate: bool = True) -> Store:
+    """Open (and by default migrate) the store at a SQLAlchemy URL."""
+    url = url or default_url()
+    try:
+        parsed = make_url(url)
+    except ArgumentError as exc:
+        raise StoreError(f"--db: not a database URL: {exc}") from None
+    if parsed.get_backend_name() not in ("sqlite", "postgresql"):
+        raise StoreError(f"--db: unsupported database {parsed.get_backend_name()!r}; use sqlite:///FILE or postgresql+psycopg://...")
+    if parsed.get_backend_name() == "sqlite":
+        engine = create_engine(parsed, connect_args={"timeout": 30, "check_same_thread": False})
+        event.listen(engine, "connect", _sqlite_pragmas)
+    else:
+        engine = create_engine(parsed, pool_pre_ping=True)
+    store = Store(engine)
+    if migrate:
+        try:
+            store.migrate()
+        except Exception as exc:
+            engine.dispose()
+            raise StoreError(f"--db: cannot open {parsed.render_as_string(hide_password=True)}: {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}") from None
+    return store

@@ -1,0 +1,66 @@
+"""Read side of the API: the incident JSON and the scoped, filtered, paginated list.
+
+Every query takes the caller's Principal, so no route can forget the tenant scope: a tenant
+key only ever sees rows whose tenant is its own.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Select, select
+from sqlalchemy.orm import Session, selectinload
+
+from tenantwatch.engine.auth import Principal
+from tenantwatch.engine.store.models import Alert, Incident
+
+
+def _time(value) -> str | None:  # type: ignore[no-untyped-def]
+    return value.isoformat() if value is not None else None
+
+
+def alert_json(alert: Alert) -> dict[str, Any]:
+    return {"fingerprint": alert.fingerprint, "status": alert.status, "labels": alert.labels,
+            "annotations": alert.annotations, "starts_at": _time(alert.starts_at), "ends_at": _time(alert.ends_at)}
+
+
+def incident_json(incident: Incident, *, timeline: bool = True) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "id": incident.id, "tenant": incident.tenant, "status": incident.status, "severity": incident.severity,
+        "title": incident.title, "services": list(incident.services), "root_cause": incident.root_cause,
+        "escalation_level": incident.escalation_level, "acknowledged_by": incident.acknowledged_by,
+        "created_at": _time(incident.created_at), "updated_at": _time(incident.updated_at),
+        "resolved_at": _time(incident.resolved_at), "alerts": [alert_json(a) for a in incident.alerts],
+    }
+    if timeline:
+        body["timeline"] = [{"at": _time(e.at), "kind": e.kind, "who": e.who, "detail": e.detail} for e in incident.timeline]
+    return body
+
+
+def scoped(principal: Principal) -> Select[tuple[Incident]]:
+    query = select(Incident)
+    return query if principal.is_admin else query.where(Incident.tenant == principal.tenant)
+
+
+def visible_incident(session: Session, principal: Principal, incident_id: int) -> Incident | None:
+    """The incident if the caller may see it; None both when absent and when another tenant's."""
+    return session.scalars(scoped(principal).where(Incident.id == incident_id)
+                           .options(selectinload(Incident.alerts), selectinload(Incident.timeline))).first()
+
+
+def list_incidents(session: Session, principal: Principal, *, status: str | None, severity: str | None,
+                   service: str | None, limit: int, before_id: int | None) -> tuple[list[Incident], int | None]:
+    """Newest first; returns the page and the id to continue before (None on the last page)."""
+    query = scoped(principal).options(selectinload(Incident.alerts), selectinload(Incident.timeline))
+    if status:
+        query = query.where(Incident.status == status)
+    if severity:
+        query = query.where(Incident.severity == severity)
+    if service:
+        query = query.where(Incident.id.in_(select(Alert.incident_id).where(Alert.service == service)))
+    if before_id is not None:
+        query = query.where(Incident.id < before_id)
+    rows = list(session.scalars(query.order_by(Incident.id.desc()).limit(limit + 1)))
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return rows, (rows[-1].id if more and rows else None)
