@@ -1,0 +1,217 @@
+"""The whole loop on one machine: simulator -> real Prometheus -> real Alertmanager -> engine
+(SQLite) -> recording "Slack", every part on a free 127.0.0.1 port, started and stopped as one.
+
+    with Stack() as stack:            # or stack.start() ... stack.stop()
+        stack.inject("acme", "error_burst")
+        stack.incidents()             # the engine's incidents, via its HTTP API
+
+Children run in their own process groups with temp storage under `workdir`; stop() ends
+them in reverse order (SIGTERM, then SIGKILL), so no process or port is left behind.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Iterable
+
+import httpx
+
+from tenantwatch.demo.procs import Child, ChildFailed, http_ok, spawn, wait_until
+from tenantwatch.demo.recorder import Recorder
+from tenantwatch.demo.wiring import Addresses, demo_spec_text, parse, wire
+from tenantwatch.render import RenderOptions, render_tree
+from tenantwatch.render.emit import write_tree
+from tenantwatch.sim import Fault, ScheduledFault, SimServer, World
+
+INSTALL_HINT = "apt-get install -y --no-install-recommends prometheus prometheus-alertmanager (or run scripts/install.sh)"
+STEPS = ("simulator", "recorder", "spec", "keys", "engine", "render", "prometheus", "alertmanager")
+READY_TIMEOUT = 60.0
+DASHBOARD_PATH = "/ui/"
+
+
+class StackError(RuntimeError):
+    """The stack could not start (missing binary, a child that died); says what to do."""
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def find_binary(name: str, env_var: str) -> str:
+    """The binary from `env_var`, else PATH, else /usr/bin; a clear StackError if missing."""
+    candidate = os.environ.get(env_var) or shutil.which(name) or f"/usr/bin/{name}"
+    if not (os.path.isfile(candidate) and os.access(candidate, os.X_OK)):
+        raise StackError(f"{name} not found ({candidate}); install it with: {INSTALL_HINT}")
+    return candidate
+
+
+@dataclass(frozen=True)
+class DemoKeys:
+    admin: str
+    tenant: str  # the tenant the tenant key belongs to
+    tenant_key: str
+
+
+@dataclass
+class Stack:
+    spec_text: str = field(default_factory=demo_spec_text)
+    seed: int = 0
+    speed: float = 60.0  # a simulated day lasts 24 minutes
+    schedule: Iterable[ScheduledFault] = ()
+    on_step: Callable[[str], None] = lambda step: None
+    workdir: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="tenantwatch-demo-")))
+    children: list[Child] = field(default_factory=list)
+    urls: dict[str, str] = field(default_factory=dict)
+    child_ports: list[int] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.spec = parse(self.spec_text)
+        self.world = World(self.spec, seed=self.seed, speed=self.speed, schedule=self.schedule)
+        self.sim = SimServer(self.world)
+        self.recorder = Recorder()
+        self.keys: DemoKeys | None = None
+
+    def __enter__(self) -> "Stack":
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    # start --------------------------------------------------------------------------------
+    def start(self) -> "Stack":
+        prometheus = find_binary("prometheus", "TENANTWATCH_PROMETHEUS")
+        alertmanager = find_binary("prometheus-alertmanager", "TENANTWATCH_ALERTMANAGER")
+        try:
+            self._start(prometheus, alertmanager)
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def _start(self, prometheus_bin: str, alertmanager_bin: str) -> None:
+        self.on_step("simulator")
+        self.sim.start(service_ports={name: 0 for name in self.spec.services})
+        self.urls["simulator"] = self.sim.url()
+        self.on_step("recorder")
+        self.recorder.start()
+        self.urls["slack"] = self.recorder.url
+        ports = {name: free_port() for name in ("engine", "prometheus", "alertmanager")}
+        self.child_ports = list(ports.values())
+        self.urls.update({name: f"http://127.0.0.1:{port}" for name, port in ports.items()})
+        self.urls["dashboard"] = self.urls["engine"] + DASHBOARD_PATH
+
+        self.on_step("spec")
+        intake_file = self.workdir / "intake.key"
+        wired, secrets = wire(self.spec_text, Addresses(
+            {name: f"127.0.0.1:{self.sim.port(name)}" for name in self.spec.services},
+            self.urls["engine"], f"127.0.0.1:{ports['alertmanager']}", str(intake_file), self.recorder.url))
+        self.spec_path = self.workdir / "spec.yaml"
+        self.spec_path.write_text(wired, encoding="utf-8")
+        self.db_url = f"sqlite:///{self.workdir / 'engine.db'}"
+
+        self.on_step("keys")
+        _write_private(intake_file, self._create_key("--intake", "--name", "alertmanager"))
+        tenant = next(iter(self.spec.tenants))
+        self.keys = DemoKeys(self._create_key("--admin", "--name", "demo-admin"), tenant,
+                             self._create_key("--tenant", tenant, "--name", f"{tenant}-demo-user"))
+
+        self.on_step("engine")
+        env = {**os.environ, **secrets, "PROMETHEUS_URL": self.urls["prometheus"],
+               "ALERTMANAGER_URL": self.urls["alertmanager"], "TENANTWATCH_DB": self.db_url}
+        self._run("engine", [*_tenantwatch(), "serve", "--spec", str(self.spec_path), "--db", self.db_url,
+                             "--host", "127.0.0.1", "--port", str(ports["engine"])],
+                  self.urls["engine"] + "/healthz", env)
+
+        self.on_step("render")
+        self.out = self.workdir / "out"
+        write_tree(self.out, render_tree(parse(wired), RenderOptions(profile="fast", environ=env), ["prometheus", "alertmanager"]))
+
+        self.on_step("prometheus")
+        self._run("prometheus", [prometheus_bin, f"--config.file={self.out / 'prometheus' / 'prometheus.yml'}",
+                                 f"--storage.tsdb.path={self.workdir / 'prometheus-data'}",
+                                 f"--web.listen-address=127.0.0.1:{ports['prometheus']}"],
+                  self.urls["prometheus"] + "/-/ready")
+        self.on_step("alertmanager")
+        self._run("alertmanager", [alertmanager_bin, f"--config.file={self.out / 'alertmanager' / 'alertmanager.yml'}",
+                                   f"--storage.path={self.workdir / 'alertmanager-data'}",
+                                   f"--web.listen-address=127.0.0.1:{ports['alertmanager']}",
+                                   "--cluster.listen-address="],
+                  self.urls["alertmanager"] + "/-/ready")
+
+    def _run(self, name: str, argv: list[str], ready_url: str, env: dict[str, str] | None = None) -> None:
+        child = spawn(name, argv, self.workdir / f"{name}.log", env)
+        self.children.append(child)
+        try:
+            wait_until(http_ok(ready_url), child, f"{name} to answer {ready_url}", READY_TIMEOUT)
+        except ChildFailed as exc:
+            raise StackError(str(exc)) from None
+
+    def _create_key(self, *args: str) -> str:
+        done = subprocess.run([*_tenantwatch(), "keys", "create", *args, "--db", self.db_url],
+                              capture_output=True, text=True, timeout=120)
+        key = done.stdout.strip()
+        if done.returncode != 0 or not key:
+            raise StackError(f"`tenantwatch keys create {' '.join(args)}` failed ({done.returncode}): {done.stderr.strip()[-500:]}")
+        return key
+
+    # use ----------------------------------------------------------------------------------
+    def inject(self, tenant: str, kind: str, *, service: str | None = None, duration: float | None = None) -> Fault:
+        return self.world.inject(tenant, kind, service=service, duration=duration)
+
+    def api(self, path: str, key: str | None = None, method: str = "GET", **params: Any) -> Any:
+        """A call to the engine's HTTP API (admin key by default); JSON back."""
+        token = key or (self.keys.admin if self.keys else "")
+        answer = httpx.request(method, self.urls["engine"] + "/api/v1" + path, params=params or None,
+                               headers={"Authorization": f"Bearer {token}"}, timeout=10)
+        answer.raise_for_status()
+        return answer.json()
+
+    def incidents(self, key: str | None = None, **params: Any) -> list[dict]:
+        return incident_items(self.api("/incidents", key, **params))
+
+    def firing_alerts(self) -> list[dict]:
+        """Alerts Prometheus is firing now (state firing), from its HTTP API."""
+        answer = httpx.get(self.urls["prometheus"] + "/api/v1/alerts", timeout=10).json()
+        return [a for a in answer["data"]["alerts"] if a.get("state") == "firing"]
+
+    def ports(self) -> list[int]:
+        """Every port the stack listens on (call before stop(): the simulator forgets its own)."""
+        return [*self.child_ports, self.recorder.port, self.sim.port(), *(self.sim.port(s) for s in self.spec.services)]
+
+    # stop ---------------------------------------------------------------------------------
+    def stop(self) -> None:
+        """Stop every child (last started first), the simulator and the recorder; remove workdir."""
+        for child in reversed(self.children):
+            child.stop()
+        self.sim.stop()
+        self.recorder.stop()
+        shutil.rmtree(self.workdir, ignore_errors=True)
+
+
+def incident_items(payload: Any) -> list[dict]:
+    """The incidents of a list answer (a bare list, or a page object with its items)."""
+    if isinstance(payload, list):
+        return payload
+    for key in ("items", "incidents", "data"):
+        if isinstance(payload.get(key), list):
+            return payload[key]
+    raise ValueError(f"unexpected incident list shape: {sorted(payload)}")
+
+
+def _tenantwatch() -> list[str]:
+    return [sys.executable, "-m", "tenantwatch.cli"]
+
+
+def _write_private(path: Path, content: str) -> None:
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(content)

@@ -1,0 +1,71 @@
+"""The demo's spec: the embedded one (or the user's), wired to the ports the demo picked.
+
+The spec file on disk is what the renderer and the engine read, exactly as a user would run
+them; only addresses and the local stand-ins for Slack and PagerDuty are filled in here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from importlib.resources import files
+
+import yaml
+
+from tenantwatch.spec import Spec, load_text
+
+SLACK_PATH = "/services/T0DEMO/B0DEMO/recorder"  # the shape of a Slack incoming-webhook URL
+PAGERDUTY_PATH = "/v2/enqueue"
+DEMO_ROUTING_KEY = "demo-routing-key-not-a-secret"
+
+
+class WiringError(ValueError):
+    """The spec cannot run as a demo (it does not validate once wired)."""
+
+
+def demo_spec_text() -> str:
+    return files("tenantwatch.demo").joinpath("demo-spec.yaml").read_text(encoding="utf-8")
+
+
+def parse(text: str) -> Spec:
+    result = load_text(text)
+    if result.spec is None:
+        raise WiringError("the demo spec is invalid:\n" + "\n".join(f"  {i.path}: {i.message}" for i in result.errors))
+    return result.spec
+
+
+@dataclass(frozen=True)
+class Addresses:
+    service_targets: dict[str, str]  # service -> host:port of its simulator listener
+    engine_url: str
+    alertmanager: str  # host:port
+    intake_key_file: str
+    recorder_url: str
+
+
+def wire(text: str, at: Addresses) -> tuple[str, dict[str, str]]:
+    """(the wired spec text, the environment its env: secrets need) for a demo run."""
+    raw = yaml.safe_load(text)
+    raw["discovery"] = "static"
+    raw["alert_delivery"] = "engine"
+    raw["engine"] = {"url": at.engine_url, "intake_key_file": at.intake_key_file}
+    raw["prometheus"] = {**(raw.get("prometheus") or {}), "alertmanager": at.alertmanager}
+    for name, service in raw["services"].items():
+        service["targets"] = [at.service_targets[name]]
+    environ: dict[str, str] = {}
+    for channel in (raw.get("channels") or {}).values():
+        if channel.get("type") == "pagerduty":
+            channel["url"] = at.recorder_url + PAGERDUTY_PATH
+            environ.update(_env_value(channel.get("routing_key"), DEMO_ROUTING_KEY))
+        for field in ("webhook_url", "url"):
+            if channel.get("type") in ("slack", "discord", "webhook") and field in channel:
+                environ.update(_env_value(channel[field], f"{at.recorder_url}{SLACK_PATH}/{channel['type']}"))
+    wired = yaml.safe_dump(raw, sort_keys=False)
+    parse(wired)
+    return wired, environ
+
+
+def _env_value(reference: object, value: str) -> dict[str, str]:
+    """{NAME: value} when the secret is an `env:NAME` reference, else nothing to set."""
+    if isinstance(reference, str) and reference.startswith("env:"):
+        return {reference.removeprefix("env:"): value}
+    return {}
