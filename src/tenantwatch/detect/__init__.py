@@ -1,0 +1,1 @@
+"""Streaming anomaly detection, forecasting, predictive alerts and the NAB benchmark."""

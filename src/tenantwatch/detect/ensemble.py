@@ -1,0 +1,81 @@
+"""The ensemble detector: novelty of several views of a series, with an alert refractory.
+
+Why this shape: operational anomalies are mostly the series (or its level, volatility, or
+deviation from yesterday / last week) leaving the range it has occupied so far. Each view
+scores how far the current value lies outside that view's past range (relative to the
+range), weighted until the view has enough history; the ensemble takes the strongest
+view. A score that does not exceed the highest score of the recent `refractory` points is
+damped, so one incident yields one detection rather than a burst of false positives.
+Parameters were tuned on the NAB categories artificial* and realAWSCloudwatch and checked
+on realKnownCause (see docs/detectors.md).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar
+
+import numpy as np
+import pandas as pd
+
+from tenantwatch.detect.base import WEEK_DAYS, BatchDetector
+
+SEASONS_BEFORE_TRUST = 3
+
+
+@dataclass(frozen=True)
+class EnsembleDetector(BatchDetector):
+    name: ClassVar[str] = "ensemble"
+    history: int = 10000  # points of past range each view remembers
+    smooth: int = 24  # points averaged for the level / volatility / seasonal views
+    warmup: int = 500  # points before a view gets its full weight
+    refractory: int = 1000  # points after a detection during which weaker scores are damped
+    damp: float = 0.1
+    weight_value: float = 1.0
+    weight_level: float = 1.0
+    weight_volatility: float = 1.0
+    weight_daily: float = 0.5
+    weight_weekly: float = 1.0
+
+    @property
+    def lookback(self) -> int:
+        longest_lag = WEEK_DAYS * self.period if self.period else 0
+        return self.refractory + self.history + longest_lag + self.smooth + 1
+
+    def _views(self, frame: pd.DataFrame) -> list[tuple[float, int, pd.DataFrame]]:
+        """(weight, rows of history the view needs, values) for each view of the series."""
+        k = self.smooth
+        views = [
+            (self.weight_value, 0, frame),
+            (self.weight_level, 0, frame.rolling(k, min_periods=1).mean()),
+            (self.weight_volatility, 1, frame.rolling(k, min_periods=2).std()),
+        ]
+        if self.period:
+            for weight, lag in ((self.weight_daily, self.period), (self.weight_weekly, WEEK_DAYS * self.period)):
+                views.append((weight, lag, (frame - frame.shift(lag)).rolling(k, min_periods=1).mean()))
+        return views
+
+    def _score(self, frame: pd.DataFrame, start: int) -> np.ndarray:
+        rows = start + np.arange(len(frame))
+        strongest = np.zeros(frame.shape)
+        for weight, lag, view in self._views(frame):
+            if weight <= 0:
+                continue
+            # A seasonal view speaks once it has seen `SEASONS_BEFORE_TRUST` seasons.
+            ready = rows - SEASONS_BEFORE_TRUST * lag
+            ramp = np.clip(ready / self.warmup, 0.0, 1.0) if self.warmup else (ready >= 0).astype(float)
+            strongest = np.maximum(strongest, weight * novelty(view, self.history) * ramp[:, None])
+        raw = pd.DataFrame(1.0 - np.exp(-strongest))
+        recent_peak = raw.shift(1).rolling(self.refractory, min_periods=1).max().fillna(0.0).to_numpy()
+        values = raw.to_numpy()
+        return np.where(values > recent_peak, values, values * self.damp)
+
+
+def novelty(view: pd.DataFrame, history: int) -> np.ndarray:
+    """How far each value lies outside the range of the previous `history` values, in ranges."""
+    past = view.shift(1).rolling(history, min_periods=1)
+    high, low = past.max().to_numpy(), past.min().to_numpy()
+    values = view.to_numpy()
+    span = high - low + 1e-6 * np.maximum(np.abs(high), np.abs(low)) + 1e-12
+    outside = np.maximum(values - high, low - values)
+    return np.nan_to_num(np.clip(outside, 0.0, None) / span, nan=0.0)
