@@ -74,3 +74,12 @@ METRICS_PORT_NAME = "metrics"  # the named port of a service's headless Service 
 # alert the prometheus target emits; Alertmanager inhibits the dependents' alerts by it.
 SERVICE_DOWN_ALERT = "ServiceDown"
 NULL_RECEIVER = "null"  # receives the Watchdog (and severities no channel takes): notifies nobody
+
+# Grafana (render/grafana/): dashboard uids, stable so links and provisioning survive re-renders
+DASHBOARD_UIDS = {
+    "overview": "tenantwatch-overview",
+    "api": "tenantwatch-api",
+    "infrastructure": "tenantwatch-infrastructure",
+    "ml": "tenantwatch-ml",
+    "security": "tenantwatch-security",
+}

@@ -1,0 +1,115 @@
+"""Dashboards as data, turned into Grafana models by the Grafana foundation SDK.
+
+A dashboard is a list of rows of `Graph`s; this module owns the layout, the `tenant`
+variable and the datasource reference, so every dashboard gets them the same way.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+from grafana_foundation_sdk.builders import common, dashboard, prometheus, stat, timeseries
+from grafana_foundation_sdk.cog.encoder import JSONEncoder
+from grafana_foundation_sdk.models import common as common_models
+from grafana_foundation_sdk.models.dashboard import (
+    DataSourceRef, Threshold, ThresholdsMode, VariableRefresh, VariableSort,
+)
+
+from tenantwatch import conventions
+
+DATASOURCE = DataSourceRef(type_val="prometheus", uid=conventions.DATASOURCE_UID)
+GRID_WIDTH = 24
+_HEIGHT = {"timeseries": 8, "stat": 5}
+_WIDTH = {"timeseries": 12, "stat": 6}
+
+
+@dataclass(frozen=True)
+class Query:
+    expr: str
+    legend: str
+
+
+@dataclass(frozen=True)
+class Graph:
+    """One panel: queries over the recording rules, a unit, and where it turns red."""
+
+    title: str
+    queries: tuple[Query, ...]
+    unit: str = "short"
+    kind: Literal["timeseries", "stat"] = "timeseries"
+    red_above: float | None = None
+    red_below: float | None = None
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class Board:
+    uid: str
+    title: str
+    description: str
+    rows: tuple[tuple[str, tuple[Graph, ...]], ...] = field(default_factory=tuple)
+
+
+def tenant_variable() -> dashboard.QueryVariable:
+    """Multi-select tenant picker; "All" is `.*` so 10 000 tenants do not build a huge regex."""
+    return (
+        dashboard.QueryVariable(conventions.TENANT)
+        .label("Tenant")
+        .query(f"label_values(up, {conventions.TENANT})")
+        .datasource(DATASOURCE)
+        .multi(True)
+        .include_all(True)
+        .all_value(".*")
+        .refresh(VariableRefresh.ON_TIME_RANGE_CHANGED)
+        .sort(VariableSort.ALPHABETICAL_ASC)
+    )
+
+
+def _thresholds(graph: Graph) -> dashboard.ThresholdsConfig:
+    if graph.red_below is not None:
+        steps = [Threshold(value=None, color="red"), Threshold(value=round(graph.red_below, 9), color="green")]
+    elif graph.red_above is not None:
+        steps = [Threshold(value=None, color="green"), Threshold(value=round(graph.red_above, 9), color="red")]
+    else:
+        steps = [Threshold(value=None, color="green")]
+    return dashboard.ThresholdsConfig().mode(ThresholdsMode.ABSOLUTE).steps(steps)
+
+
+def _targets(graph: Graph, instant: bool) -> list[prometheus.Dataquery]:
+    targets = []
+    for index, query in enumerate(graph.queries):
+        target = prometheus.Dataquery().expr(query.expr).legend_format(query.legend).ref_id(chr(ord("A") + index)).datasource(DATASOURCE)
+        targets.append(target.instant() if instant else target.range())
+    return targets
+
+
+def _panel(graph: Graph, panel_id: int) -> timeseries.Panel | stat.Panel:
+    if graph.kind == "stat":
+        panel = stat.Panel().targets(_targets(graph, instant=True))
+    else:
+        panel = timeseries.Panel().targets(_targets(graph, instant=False))
+        if graph.red_above is not None or graph.red_below is not None:
+            panel = panel.thresholds_style(common.GraphThresholdsStyleConfig().mode(common_models.GraphThresholdsStyleMode.LINE))
+    return (
+        panel.id(panel_id).title(graph.title).description(graph.description).datasource(DATASOURCE)
+        .unit(graph.unit).thresholds(_thresholds(graph))
+        .height(_HEIGHT[graph.kind]).span(_WIDTH[graph.kind])
+    )
+
+
+def build(board: Board) -> str:
+    """The dashboard JSON, as Grafana's provisioning loads it."""
+    builder = (
+        dashboard.Dashboard(board.title).uid(board.uid).description(board.description)
+        .tags(["tenantwatch", "generated"]).time("now-6h", "now").refresh("1m").timezone("utc")
+        .with_variable(tenant_variable())
+    )
+    panel_id = 1
+    for row_title, graphs in board.rows:
+        builder = builder.with_row(dashboard.Row(row_title).id(panel_id))
+        panel_id += 1
+        for graph in graphs:
+            builder = builder.with_panel(_panel(graph, panel_id))
+            panel_id += 1
+    return JSONEncoder(sort_keys=True, indent=2).encode(builder.build()) + "\n"
