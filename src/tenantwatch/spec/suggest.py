@@ -14,7 +14,7 @@ def allowed_keys(root: Any, loc: tuple[object, ...]) -> list[str]:
     """The keys the model accepts at the parent of `loc` (empty when unknown)."""
     current = root
     for part in loc:
-        current = _strip(current)
+        current = strip_wrappers(current)
         if isinstance(current, type) and issubclass(current, BaseModel):
             field = _field_by_key(current, part)
             if field is None:
@@ -23,13 +23,13 @@ def allowed_keys(root: Any, loc: tuple[object, ...]) -> list[str]:
         elif typing.get_origin(current) in (dict, list):
             args = typing.get_args(current)
             current = args[-1]
-        elif _is_union(current):
+        elif is_union(current):
             current = next((m for m in typing.get_args(current) if _tag(m) == part), None)
             if current is None:
                 return []
         else:
             return []
-    current = _strip(current)
+    current = strip_wrappers(current)
     if isinstance(current, type) and issubclass(current, BaseModel):
         return [f.alias or name for name, f in current.model_fields.items()]
     return []
@@ -48,12 +48,12 @@ def _field_by_key(model: type[BaseModel], key: object):
     return None
 
 
-def _strip(tp: Any) -> Any:
+def strip_wrappers(tp: Any) -> Any:
     """Drop Annotated and Optional wrappers."""
     while True:
         if typing.get_origin(tp) is typing.Annotated:
             tp = typing.get_args(tp)[0]
-        elif _is_union(tp):
+        elif is_union(tp):
             members = [m for m in typing.get_args(tp) if m is not type(None)]
             if len(members) != 1:
                 return tp
@@ -62,7 +62,7 @@ def _strip(tp: Any) -> Any:
             return tp
 
 
-def _is_union(tp: Any) -> bool:
+def is_union(tp: Any) -> bool:
     return typing.get_origin(tp) in (typing.Union, types.UnionType)
 
 
