@@ -1,0 +1,90 @@
+"""The dashboard's JSON endpoints: tenant-enforced series, one incident, and static files.
+
+`/ui/api/series` is the only way the browser reads metrics: a signal name from the
+allowlist, never PromQL; the tenant is the session's (an admin names one). Errors use the
+engine's shape `{"error": {"code", "message"}}`, and Prometheus trouble is a 503 with a
+message the page shows, never a 500.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import FileResponse, JSONResponse
+from starlette.responses import Response
+
+from tenantwatch import conventions
+from tenantwatch.web import prometheus
+from tenantwatch.web.engine_api import EngineApi, EngineError
+from tenantwatch.web.sessions import current_session
+from tenantwatch.web.signals import SIGNALS, SignalError, build_query, check_tenant_id, parse_range
+
+router = APIRouter()
+STATIC = (Path(__file__).parent / "static").resolve()
+
+
+def error(status: int, code: str, message: str) -> JSONResponse:
+    return JSONResponse({"error": {"code": code, "message": message}}, status_code=status)
+
+
+def _number(text: str) -> float | None:
+    value = float(text)
+    return value if math.isfinite(value) else None
+
+
+@router.get("/ui/api/series", include_in_schema=False)
+async def series(request: Request, signal: str = "", range: str = "1h", tenant: str = "") -> Response:
+    """Points of one allowlisted signal for one tenant, the tenant label enforced server-side."""
+    session = current_session(request)
+    if session is None:
+        return error(401, "unauthenticated", "log in first")
+    viewer = session.viewer
+    if not viewer.is_admin:
+        if tenant and tenant != viewer.tenant:
+            return error(403, "forbidden", "tenant: a tenant session reads its own tenant only")
+        tenant = viewer.tenant or ""
+    try:
+        if not tenant:
+            raise SignalError("tenant: an admin session must choose a tenant")
+        query = build_query(signal, check_tenant_id(tenant))
+        range_seconds, step = parse_range(range)
+        base = prometheus.prometheus_url(request)
+        result = await prometheus.query_range(base, query, range_seconds, step)
+    except SignalError as exc:
+        return error(400, "bad_request", str(exc))
+    except prometheus.PrometheusUnavailable as exc:
+        return error(503, "prometheus_unavailable", str(exc))
+    lines = [
+        {"labels": r["metric"], "points": [[float(t), _number(v)] for t, v in r["values"]]}
+        for r in result if r["metric"].get(conventions.TENANT) == tenant
+    ]
+    chart = SIGNALS[signal]
+    return JSONResponse({"signal": signal, "title": chart.title, "unit": chart.unit, "tenant": tenant,
+                         "step": step, "series": lines})
+
+
+@router.get("/ui/api/incidents/{incident_id}", include_in_schema=False)
+async def incident(request: Request, incident_id: int) -> Response:
+    """One incident as the engine shows it to the viewer's key (for live refresh of the detail page)."""
+    session = current_session(request)
+    if session is None:
+        return error(401, "unauthenticated", "log in first")
+    try:
+        body: Any = await EngineApi(request, session.key).incident(incident_id)
+    except EngineError as exc:
+        if exc.status in (403, 404):
+            return error(404, "not_found", f"incident {incident_id} not found")
+        return error(502, "engine_error", str(exc))
+    return JSONResponse(body)
+
+
+@router.get("/ui/static/{name:path}", include_in_schema=False)
+async def static_file(name: str) -> Response:
+    """The dashboard's own CSS/JS and the vendored uPlot; nothing outside the static folder."""
+    path = (STATIC / name).resolve()
+    if not path.is_file() or STATIC not in path.parents or path.name == "__init__.py":
+        return error(404, "not_found", "no such file")
+    return FileResponse(path, headers={"Cache-Control": "public, max-age=3600"})

@@ -1,0 +1,61 @@
+"""The dashboard's way into the engine: its public HTTP API (CONTRACT.md §4), called in-process.
+
+Every read and action goes through `/api/v1/...` with the session's own key, so the
+engine's tenant scoping (404 for another tenant's incident) applies to the dashboard exactly
+as to any API client, and the dashboard depends on no internal structure of the engine.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+from starlette.requests import HTTPConnection
+
+API_PREFIX = "/api/v1"
+PAGE_LIMIT = 200
+
+
+class EngineError(RuntimeError):
+    """The engine refused a call; `status` is its HTTP status, the message its own words."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+class EngineApi:
+    """Calls the engine app that serves the current request, authenticated as the viewer."""
+
+    def __init__(self, conn: HTTPConnection, key: str) -> None:
+        self._app = conn.app
+        self._headers = {"Authorization": f"Bearer {key}"}
+
+    async def _call(self, method: str, path: str, params: dict[str, Any] | None = None) -> Any:
+        transport = httpx.ASGITransport(app=self._app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://engine.internal", timeout=30) as client:
+            response = await client.request(method, API_PREFIX + path, params=params, headers=self._headers)
+        try:
+            body = response.json()
+        except ValueError:
+            body = None
+        if response.status_code >= 400:
+            error = body.get("error", {}) if isinstance(body, dict) else {}
+            raise EngineError(response.status_code, error.get("message") or f"HTTP {response.status_code}")
+        return body
+
+    async def incidents(self, **filters: str) -> list[dict[str, Any]]:
+        """The viewer's incidents (first page, newest first as the engine orders them)."""
+        params = {"limit": str(PAGE_LIMIT), **{k: v for k, v in filters.items() if v}}
+        body = await self._call("GET", "/incidents", params)
+        return body.get("items", []) if isinstance(body, dict) else []
+
+    async def incident(self, incident_id: int) -> dict[str, Any]:
+        return await self._call("GET", f"/incidents/{incident_id}")
+
+    async def act(self, incident_id: int, action: str) -> dict[str, Any]:
+        """Acknowledge or resolve an incident, as the viewer's key (the timeline shows its name)."""
+        if action not in ("ack", "resolve"):
+            raise ValueError(f"unknown incident action {action!r}")
+        return await self._call("POST", f"/incidents/{incident_id}/{action}")
+

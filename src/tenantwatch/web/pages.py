@@ -1,0 +1,117 @@
+"""The dashboard's HTML pages: tenants overview, incident list and detail, charts.
+
+Routes stay thin: incidents come from the engine's API with the viewer's key (so the
+engine's tenant scope applies), metrics from Prometheus through the tenant-enforced queries.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import RedirectResponse
+from starlette.responses import Response
+
+from tenantwatch.web import prometheus, reports, slo
+from tenantwatch.web.engine_api import EngineApi, EngineError
+from tenantwatch.web.login import csrf_ok
+from tenantwatch.web.sessions import current_session
+from tenantwatch.web.signals import SIGNALS, SignalError, check_tenant_id
+from tenantwatch.web.views import page, to_login, visible_tenants
+
+router = APIRouter()
+FILTERS = ("status", "severity", "service")
+
+
+@router.get("/ui", include_in_schema=False)
+@router.get("/ui/", include_in_schema=False)
+async def overview(request: Request) -> Response:
+    session = current_session(request)
+    if session is None:
+        return to_login(request)
+    incidents = await EngineApi(request, session.key).incidents()
+    tenants = visible_tenants(request, session, incidents)
+    spec = getattr(request.app.state, "spec", None)
+    problem, ratios = None, {}
+    if tenants:
+        try:
+            base = prometheus.prometheus_url(request)
+            result = await prometheus.query(base, slo.error_ratio_query(tenants, slo.slo_period(spec)))
+            ratios = slo.ratios_by_tenant(result)
+        except prometheus.PrometheusUnavailable as exc:
+            problem = str(exc)
+    rows = slo.tenant_health(spec, tenants, incidents, ratios)
+    return page(request, "overview.html", session, rows=rows, prometheus_problem=problem,
+                reports=reports.listing(request, session.viewer))
+
+
+@router.get("/ui/incidents", include_in_schema=False)
+async def incident_list(request: Request, status: str = "", severity: str = "", service: str = "") -> Response:
+    session = current_session(request)
+    if session is None:
+        return to_login(request)
+    chosen = {"status": status, "severity": severity, "service": service}
+    try:
+        incidents = await EngineApi(request, session.key).incidents(**chosen)
+        problem = None
+    except EngineError as exc:
+        incidents, problem = [], str(exc)
+    return page(request, "incidents.html", session, incidents=incidents, filters=chosen, problem=problem)
+
+
+@router.get("/ui/incidents/{incident_id}", include_in_schema=False)
+async def incident_detail(request: Request, incident_id: int) -> Response:
+    session = current_session(request)
+    if session is None:
+        return to_login(request)
+    try:
+        incident = await EngineApi(request, session.key).incident(incident_id)
+    except EngineError as exc:
+        status = 404 if exc.status in (403, 404) else exc.status
+        return page(request, "missing.html", session, status_code=status,
+                    message=f"Incident {incident_id} was not found.")
+    return page(request, "incident.html", session, incident=incident, **_detail_sections(incident))
+
+
+def _detail_sections(incident: dict[str, Any]) -> dict[str, Any]:
+    """Timeline, correlated alerts, and the remediation log (the timeline's remediation entries)."""
+    timeline = incident.get("timeline") or []
+    return {
+        "timeline": timeline,
+        "alerts": incident.get("alerts") or [],
+        "remediations": [e for e in timeline if str(e.get("kind", "")).startswith("remediation")],
+    }
+
+
+@router.post("/ui/incidents/{incident_id}/{action}", include_in_schema=False)
+async def incident_action(request: Request, incident_id: int, action: str, csrf: str = Form("")) -> Response:
+    session = current_session(request)
+    if session is None:
+        return to_login(request)
+    if action not in ("ack", "resolve") or not csrf_ok(session, csrf):
+        return page(request, "missing.html", session, status_code=400,
+                    message="That action was refused (unknown action or expired form); reload the page and retry.")
+    try:
+        await EngineApi(request, session.key).act(incident_id, action)
+    except EngineError as exc:
+        if exc.status in (403, 404):
+            return page(request, "missing.html", session, status_code=404,
+                        message=f"Incident {incident_id} was not found.")
+        return page(request, "missing.html", session, status_code=409 if exc.status == 409 else 502,
+                    message=f"The engine refused to {action} incident {incident_id}: {exc}")
+    return RedirectResponse(f"/ui/incidents/{incident_id}", status_code=303)
+
+
+@router.get("/ui/charts", include_in_schema=False)
+async def charts(request: Request, tenant: str = "") -> Response:
+    session = current_session(request)
+    if session is None:
+        return to_login(request)
+    if not session.viewer.is_admin:
+        tenant = session.viewer.tenant or ""
+    choices = visible_tenants(request, session, [])
+    try:
+        chosen = check_tenant_id(tenant) if tenant else (choices[0] if choices else "")
+    except SignalError:
+        chosen = ""
+    return page(request, "charts.html", session, tenant=chosen, tenants=choices, signals=SIGNALS)

@@ -1,0 +1,97 @@
+"""The allowlist of chartable signals and the tenant-enforced PromQL built for them.
+
+The browser never sends PromQL: it names a signal from SIGNALS, and the server fills the
+tenant matcher (`$sel`) in itself (as prom-label-proxy does). The tenant id is checked against the
+DNS-1123 rule of the spec before it is quoted, so no parameter can widen a selector.
+Expressions read the input metrics of CONTRACT.md §2, which exist whatever rules are loaded.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from string import Template
+
+from tenantwatch import conventions
+from tenantwatch.spec.units import DNS_LABEL, MAX_ID_LENGTH, parse_duration
+
+MIN_RANGE = 60.0
+MAX_RANGE = 7 * 86400.0
+POINTS_PER_CHART = 240
+
+
+@dataclass(frozen=True)
+class Signal:
+    """One chart: a PromQL template whose `$sel` is replaced by the enforced tenant matcher."""
+
+    title: str
+    unit: str
+    template: str
+
+
+def _ratio(numerator: str, denominator: str) -> str:
+    return f"({numerator}) / ({denominator})"
+
+
+def _zscore(expr: str) -> str:
+    """How many standard deviations the last value is from the last hour's mean."""
+    window = "[1h:1m]"
+    return (f"(({expr}) - avg_over_time(({expr}){window})) / "
+            f"(stddev_over_time(({expr}){window}) > 0)")
+
+
+_TRAFFIC = "sum by (tenant, service) (rate(http_requests_total{$sel}[5m]))"
+_ERRORS = 'sum by (tenant, service) (rate(http_requests_total{$sel,code=~"5.."}[5m]))'
+_LATENCY = ("histogram_quantile(0.95, sum by (tenant, service, le) "
+            "(rate(http_request_duration_seconds_bucket{$sel}[5m])))")
+
+
+def _limit_ratio(usage: str, resource: str) -> str:
+    limits = f'kube_pod_container_resource_limits{{$sel,resource="{resource}"}}'
+    return _ratio(f"sum by (tenant) ({usage})", f"sum by (tenant) ({limits})")
+
+
+SIGNALS: dict[str, Signal] = {
+    "latency_p95": Signal("Latency p95", "s", _LATENCY),
+    "error_ratio": Signal("Error ratio (5xx)", "ratio", _ratio(_ERRORS, _TRAFFIC)),
+    "traffic": Signal("Traffic", "req/s", _TRAFFIC),
+    "cpu_saturation": Signal("CPU used / limit", "ratio", _limit_ratio(
+        "rate(container_cpu_usage_seconds_total{$sel}[5m])", "cpu")),
+    "memory_saturation": Signal("Memory used / limit", "ratio", _limit_ratio(
+        "container_memory_working_set_bytes{$sel}", "memory")),
+    "traffic_anomaly": Signal("Traffic anomaly (z-score)", "z", _zscore(_TRAFFIC)),
+    "latency_anomaly": Signal("Latency anomaly (z-score)", "z", _zscore(_LATENCY)),
+    "error_anomaly": Signal("Error-ratio anomaly (z-score)", "z", _zscore(_ratio(_ERRORS, _TRAFFIC))),
+}
+
+
+class SignalError(ValueError):
+    """A request for a series that is not allowed; the message names the parameter."""
+
+
+def check_tenant_id(tenant: str) -> str:
+    """The tenant id, if it is a DNS-1123 label; anything else could escape the quotes."""
+    if not (0 < len(tenant) <= MAX_ID_LENGTH and DNS_LABEL.match(tenant)):
+        raise SignalError("tenant: expected a tenant id (lowercase letters, digits and '-')")
+    return tenant
+
+
+def tenant_matcher(tenant: str) -> str:
+    return f'{conventions.TENANT}="{check_tenant_id(tenant)}"'
+
+
+def build_query(signal: str, tenant: str) -> str:
+    """The PromQL of an allowlisted signal, restricted to one tenant."""
+    if signal not in SIGNALS:
+        raise SignalError(f"signal: unknown signal; expected one of {', '.join(SIGNALS)}")
+    return Template(SIGNALS[signal].template).substitute(sel=tenant_matcher(tenant))
+
+
+def parse_range(text: str) -> tuple[float, float]:
+    """(range, step) in seconds from a duration such as 1h; bounded so a query stays cheap."""
+    try:
+        seconds = parse_duration(text)
+    except ValueError as exc:
+        raise SignalError(f"range: {exc}") from None
+    if not MIN_RANGE <= seconds <= MAX_RANGE:
+        raise SignalError("range: expected between 1m and 7d")
+    return seconds, max(1.0, round(seconds / POINTS_PER_CHART))

@@ -1,0 +1,1 @@
+"""Package data of the dashboard (a package only so that setuptools ships these files)."""

@@ -1,0 +1,68 @@
+"""Logging in to the dashboard: a form, a signed HttpOnly SameSite cookie, never the key in a URL."""
+
+from __future__ import annotations
+
+from fastapi.testclient import TestClient
+from web_support import Engine
+
+from tenantwatch.web.sessions import COOKIE_NAME
+
+
+def test_anonymous_visitor_is_sent_to_the_login_form(engine: Engine) -> None:
+    with TestClient(engine.app) as client:
+        for path in ("/ui/", "/ui/incidents", "/ui/incidents/1", "/ui/charts"):
+            response = client.get(path, follow_redirects=False)
+            assert response.status_code == 303 and response.headers["location"].startswith("/ui/login")
+        assert client.get("/ui/api/series?signal=traffic").status_code == 401
+        assert client.get("/ui/events").status_code == 401
+        form = client.get("/ui/login")
+        assert form.status_code == 200 and 'type="password"' in form.text and 'method="post"' in form.text
+
+
+def test_login_sets_a_signed_httponly_samesite_cookie_without_the_key(engine: Engine) -> None:
+    key = engine.keys["acme"]
+    with TestClient(engine.app) as client:
+        response = client.post("/ui/login", data={"key": key, "next": "/ui/incidents"}, follow_redirects=False)
+        assert response.status_code == 303
+        assert response.headers["location"] == "/ui/incidents"
+        cookie = response.headers["set-cookie"]
+        flags = {part.strip().split("=")[0].lower() for part in cookie.split(";")}
+        assert {"httponly", "samesite", "path", "max-age"} <= flags
+        assert "samesite=lax" in cookie.lower()
+        assert key not in cookie and key not in response.headers["location"]
+        page = client.get("/ui/")
+        assert page.status_code == 200 and "alice" in page.text and "tenant acme" in page.text
+        assert key not in page.text
+
+
+def test_a_wrong_or_intake_key_is_refused_without_a_session(engine: Engine) -> None:
+    with TestClient(engine.app) as client:
+        for key in ("tw_not-a-real-key", engine.keys["intake"], ""):
+            response = client.post("/ui/login", data={"key": key}, follow_redirects=False)
+            assert response.status_code == 401
+            assert "not accepted" in response.text
+            assert COOKIE_NAME not in response.headers.get("set-cookie", "")
+            assert key == "" or key not in response.text
+
+
+def test_a_tampered_cookie_opens_nothing(engine: Engine) -> None:
+    with TestClient(engine.app) as client:
+        client.cookies.set(COOKIE_NAME, "forged.value.signature")
+        assert client.get("/ui/", follow_redirects=False).status_code == 303
+
+
+def test_logout_ends_the_session_even_for_a_copied_cookie(acme: TestClient) -> None:
+    stolen = acme.cookies.get(COOKIE_NAME)
+    csrf = acme.get("/ui/").text.split('name="csrf" value="')[1].split('"')[0]
+    response = acme.post("/ui/logout", data={"csrf": csrf}, follow_redirects=False)
+    assert response.status_code == 303 and response.headers["location"] == "/ui/login"
+    acme.cookies.set(COOKIE_NAME, stolen)
+    assert acme.get("/ui/", follow_redirects=False).status_code == 303
+
+
+def test_login_never_redirects_to_another_site(engine: Engine) -> None:
+    with TestClient(engine.app) as client:
+        for target in ("https://evil.example/", "//evil.example/ui/", "/api/v1/incidents"):
+            response = client.post("/ui/login", data={"key": engine.keys["acme"], "next": target},
+                                   follow_redirects=False)
+            assert response.headers["location"] == "/ui/"

@@ -1,0 +1,94 @@
+"""Helpers of the dashboard tests: the real engine app, alerts to post, a served engine."""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from dataclasses import dataclass, field
+from typing import Any
+
+import uvicorn
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+
+from tenantwatch.engine.app import create_app
+from tenantwatch.engine.auth import create_key
+from tenantwatch.engine.config import EngineConfig
+from tenantwatch.engine.server import load_engine_spec
+from tenantwatch.engine.store import Store
+
+# tenants of the reference spec the engine ships
+TENANT_KEYS = {"acme": "alice", "globex": "bob"}
+
+
+@dataclass
+class Engine:
+    """The real engine app with one key per role."""
+
+    app: FastAPI
+    store: Store
+    keys: dict[str, str] = field(default_factory=dict)
+
+    def post_alert(self, tenant: str, name: str = "HighErrorRate", service: str = "api",
+                   severity: str = "warning", **labels: str) -> None:
+        """Post one firing alert as Alertmanager would (webhook v4, intake key)."""
+        with TestClient(self.app) as client:
+            response = client.post("/api/v1/alertmanager", json=webhook([alert(tenant, name, service, severity, **labels)]),
+                                   headers={"Authorization": f"Bearer {self.keys['intake']}"})
+        assert response.status_code < 300, response.text
+
+    def incidents(self, who: str = "admin") -> list[dict[str, Any]]:
+        with TestClient(self.app) as client:
+            response = client.get("/api/v1/incidents", headers={"Authorization": f"Bearer {self.keys[who]}"})
+        assert response.status_code == 200, response.text
+        return response.json()["items"]
+
+
+def build_engine(store: Store) -> Engine:
+    app = create_app(EngineConfig(spec=load_engine_spec(None)), store, run_scheduler=False)
+    keys = {"intake": create_key(store, kind="intake", name="alertmanager"),
+            "admin": create_key(store, kind="admin", name="root")}
+    for tenant, person in TENANT_KEYS.items():
+        keys[tenant] = create_key(store, kind="tenant", tenant=tenant, name=person)
+    return Engine(app, store, keys)
+
+
+def alert(tenant: str, name: str, service: str, severity: str, **labels: str) -> dict[str, Any]:
+    now = dt.datetime.now(dt.timezone.utc).isoformat().replace("+00:00", "Z")
+    return {
+        "status": "firing",
+        "labels": {"alertname": name, "tenant": tenant, "service": service, "severity": severity, **labels},
+        "annotations": {"summary": f"{name} on {service} of {tenant}", "description": "measured 5%, objective 1%"},
+        "startsAt": now, "endsAt": "0001-01-01T00:00:00Z", "generatorURL": "http://prometheus/graph",
+        "fingerprint": f"{tenant}-{service}-{name}",
+    }
+
+
+def webhook(alerts: list[dict[str, Any]]) -> dict[str, Any]:
+    return {"version": "4", "groupKey": "{}:{}", "truncatedAlerts": 0, "status": "firing",
+            "receiver": "tenantwatch-engine", "groupLabels": {}, "commonLabels": {}, "commonAnnotations": {},
+            "externalURL": "http://127.0.0.1:9093", "alerts": alerts}
+
+
+def login(client: TestClient, key: str) -> None:
+    response = client.post("/ui/login", data={"key": key}, follow_redirects=False)
+    assert response.status_code == 303, response.text
+
+
+class ServedApp:
+    """An app under a real uvicorn on 127.0.0.1 (for SSE and the browser), stopped on exit."""
+
+    def __init__(self, app: FastAPI, port: int) -> None:
+        config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
+                                timeout_graceful_shutdown=1, lifespan="on")
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+        self.url = f"http://127.0.0.1:{port}"
+
+    def __enter__(self) -> "ServedApp":
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=15)
