@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import importlib
+import re
 import time
 from functools import partial
 from typing import Any, AsyncIterator
@@ -37,13 +38,19 @@ from tenantwatch.engine.service import EngineService
 from tenantwatch.engine.store import Store
 
 API_PREFIX = "/api/v1"
+_ID_SEGMENT = re.compile(r"/\d+(?=/|$)")
 
 
 class RequestTimer:
-    """ASGI middleware: request latency by route template (not raw path, to bound the labels)."""
+    """ASGI middleware: request latency by route (ids folded, to bound the label values)."""
 
     def __init__(self, app: Any, metrics: EngineMetrics) -> None:
         self.app, self.metrics = app, metrics
+
+    @staticmethod
+    def _template(scope: dict[str, Any]) -> str:
+        """The path with ids as `{id}`, or `unmatched` when no route took the request."""
+        return _ID_SEGMENT.sub("/{id}", scope["path"]) if "route" in scope else "unmatched"
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         if scope["type"] != "http":
@@ -59,8 +66,7 @@ class RequestTimer:
         try:
             await self.app(scope, receive, capture)
         finally:
-            route = getattr(scope.get("route"), "path", "unmatched")
-            self.metrics.request_duration.labels(route=route, method=scope["method"], code=str(status[0])).observe(
+            self.metrics.request_duration.labels(route=self._template(scope), method=scope["method"], code=str(status[0])).observe(
                 time.perf_counter() - started)
 
 

@@ -85,7 +85,8 @@ class Correlator:
             incident = by_fingerprint.get((alert.tenant, alert.fingerprint)) or self._related(recent.get(alert.tenant, []), alert)
             if incident is None:
                 incident = open_incident(session, self.config, alert, who=who, now=now, changes=changes)
-                recent.setdefault(alert.tenant, []).append(incident)
+                if self.config.correlation:
+                    recent.setdefault(alert.tenant, []).append(incident)
             else:
                 attach_alert(session, self.config, incident, alert, who=who, now=now, changes=changes)
             by_fingerprint[(alert.tenant, alert.fingerprint)] = incident

@@ -1,0 +1,139 @@
+"""Escalation L1-L4 with a fake clock, asserted on what a local recording server receives
+through the real channel senders (Slack-format webhooks, PagerDuty Events v2)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+from tenantwatch.engine.clock import FakeClock
+from tenantwatch.engine.store import Store
+from tests.engine.conftest import T0, Engine, Recorder, alert, build_engine, make_spec
+
+
+def paths(recorder: Recorder, containing: str = "") -> list[str]:
+    """Paths of the received requests whose body mentions `containing` (Slack `text`, Discord
+    `content`, PagerDuty `payload` differ; the words are the same)."""
+    return [r["path"] for r in recorder.requests if containing in json.dumps(r["body"])]
+
+
+def test_l1_at_once_l2_after_five_minutes_and_no_l3_for_warnings(engine: Engine, recorder: Recorder) -> None:
+    engine.post([alert(severity="warning")])
+    engine.tick()
+    assert sorted(paths(recorder)) == ["/discord-team", "/slack-alerts"]
+    slack = recorder.bodies("/slack-alerts")[0]
+    assert "[TRIGGERED]" in slack["text"] and "acme" in slack["text"] and slack["blocks"]
+    engine.clock.advance(299)
+    engine.tick()
+    assert len(recorder.requests) == 2
+    engine.clock.advance(1)
+    engine.tick()
+    assert sorted(paths(recorder)[2:]) == ["/email-sre", "/slack-alerts"]
+    engine.clock.advance(3600)
+    engine.tick()
+    assert len(recorder.requests) == 4 and "/pagerduty" not in paths(recorder)
+    [incident] = engine.incidents()
+    assert incident["escalation_level"] == "L2"
+    assert [e["detail"].split(":")[0] for e in incident["timeline"] if e["kind"] == "escalated"] == ["L1", "L2"]
+
+
+def test_critical_reaches_pagerduty_at_l3_and_l4_without_leaking_the_key(engine: Engine, recorder: Recorder) -> None:
+    engine.post([alert(severity="critical")])
+    for step in (0, 300, 600, 1800):
+        engine.clock.advance(step)
+        engine.tick()
+    pages = recorder.bodies("/pagerduty")
+    assert [p["event_action"] for p in pages] == ["trigger", "trigger"]  # L3, then L4 again
+    assert pages[0]["routing_key"] == "rk-secret-123" and pages[0]["dedup_key"] == pages[1]["dedup_key"]
+    [incident] = engine.incidents()
+    assert incident["escalation_level"] == "L4" and "/email-vendor" in paths(recorder)
+    assert "rk-secret-123" not in engine.client.get(f"/api/v1/incidents/{incident['id']}", headers=engine.auth("admin")).text
+
+
+def test_ack_stops_escalation_and_tells_the_channels_once(engine: Engine, recorder: Recorder) -> None:
+    engine.post([alert(severity="critical")])
+    engine.tick()
+    [incident] = engine.incidents("acme")
+    engine.client.post(f"/api/v1/incidents/{incident['id']}/ack", headers=engine.auth("acme"))
+    engine.tick()
+    acks = [b["text"] for b in recorder.bodies("/slack-alerts")[1:]]
+    assert len(acks) == 1 and "ACKNOWLEDGED" in acks[0].upper()
+    engine.clock.advance(3600)
+    engine.tick()
+    engine.tick()
+    assert len(recorder.requests) == 4  # L1 slack + discord, then their acknowledgements; no L2-L4
+    assert "/pagerduty" not in paths(recorder)
+
+
+def test_resolving_alerts_close_the_incident_and_notify_resolution(engine: Engine, recorder: Recorder) -> None:
+    engine.post([alert()])
+    engine.tick()
+    engine.post([alert(status="resolved")])
+    engine.tick()
+    engine.clock.advance(600)
+    engine.tick()
+    resolved = [b["text"] for b in recorder.bodies("/slack-alerts")]
+    assert len(resolved) == 2 and "RESOLVED" in resolved[1].upper()
+    assert len(recorder.requests) == 4
+
+
+def test_maintenance_window_holds_notifications_until_it_ends(sqlite_store: Store, recorder: Recorder) -> None:
+    start = dt.datetime(2026, 12, 5, 23, 0, tzinfo=dt.timezone.utc)  # inside globex-migration (22:00-02:00)
+    engine = build_engine(sqlite_store, make_spec(recorder.url), FakeClock(start))
+    engine.post([alert(tenant="globex", starts=start)])
+    engine.post([alert(tenant="acme", starts=start)])
+    engine.tick()
+    assert paths(recorder, "globex") == []
+    assert len(recorder.requests) == 2  # acme is not in the window
+    globex = engine.incidents("globex")[0]
+    held = [e for e in globex["timeline"] if e["kind"] == "held"]
+    assert len(held) == 1 and "globex-migration" in held[0]["detail"]
+    engine.clock.advance(600)
+    engine.tick()
+    assert len([e for e in engine.incidents("globex")[0]["timeline"] if e["kind"] == "held"]) == 2  # L1 and L2 held
+    engine.clock.advance(3 * 3600)  # the window is over
+    engine.tick()
+    assert len(paths(recorder, "globex")) == 4  # L1 and L2, two channels each
+
+
+def test_tenant_that_does_not_page_never_reaches_pagerduty(engine: Engine, recorder: Recorder) -> None:
+    engine.post([alert(tenant="initech", severity="critical")])
+    for _ in range(4):
+        engine.tick()
+        engine.clock.advance(1200)
+    assert "/pagerduty" not in paths(recorder) and "/email-vendor" in paths(recorder)
+    [incident] = engine.incidents("initech")
+    assert any("skipped pagerduty-critical" in e["detail"] for e in incident["timeline"])
+
+
+def test_failed_notification_is_retried_and_delivered_exactly_once(engine: Engine, recorder: Recorder) -> None:
+    recorder.statuses = [503, 503]  # slack, then discord, refuse the first attempt
+    engine.post([alert()])
+    engine.tick()
+    assert recorder.requests == []
+    engine.tick()  # not due yet: the backoff is persisted
+    assert recorder.requests == []
+    engine.clock.advance(5)
+    engine.tick()
+    engine.clock.advance(600)
+    engine.tick()
+    engine.tick()
+    triggers = paths(recorder, "TRIGGERED")
+    assert sorted(triggers) == ["/discord-team", "/email-sre", "/slack-alerts", "/slack-alerts"]  # L1 twice, L2 once each
+    metrics = engine.client.get("/metrics").text
+    assert 'tenantwatch_notifications_total{channel="slack-alerts",outcome="failed"} 1.0' in metrics
+    assert 'tenantwatch_notifications_total{channel="slack-alerts",outcome="sent"} 2.0' in metrics
+
+
+def test_a_restart_continues_pending_escalations_and_messages(sqlite_store: Store, recorder: Recorder) -> None:
+    first = build_engine(sqlite_store, make_spec(recorder.url), FakeClock(T0))
+    recorder.statuses = [503]
+    first.post([alert(severity="critical")])
+    first.tick()
+    assert paths(recorder) == ["/discord-team"]
+    # a new process: new app, same store, time has moved on
+    second = build_engine(sqlite_store, make_spec(recorder.url), FakeClock(T0 + dt.timedelta(minutes=16)))
+    second.tick()
+    assert sorted(paths(recorder)) == ["/discord-team", "/email-sre", "/pagerduty", "/slack-alerts", "/slack-alerts"]
+    second.tick()
+    assert len(recorder.requests) == 5
