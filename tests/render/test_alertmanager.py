@@ -194,3 +194,29 @@ def test_live_one_off_maintenance_mutes_only_its_tenant(live) -> None:
     # Same group timers as acme's: two more group intervals pass without initech's alert.
     with pytest.raises(AssertionError):
         recorder.wait_for(lambda reqs: ("initech", "CacheMemoryHigh", "warning") in delivered(reqs), timeout=5)
+
+
+def test_live_native_receivers_notify_l1_channels_and_page_only_paging_tenants(tmp_path: Path) -> None:
+    """Slack, Discord and PagerDuty stand-ins record what a real Alertmanager sends them."""
+    with recording_server() as (saas_url, recorder):
+        (tmp_path / "slack.url").write_text(f"{saas_url}/slack")
+        (tmp_path / "pd.key").write_text("pd-routing-key")
+        data = native_data()
+        data["maintenance"] = []
+        data["channels"]["slack-alerts"]["webhook_url"] = f"file:{tmp_path}/slack.url"
+        data["channels"]["pagerduty-critical"] |= {"routing_key": f"file:{tmp_path}/pd.key", "url": f"{saas_url}/pagerduty"}
+        environ = {"DISCORD_WEBHOOK_URL": f"{saas_url}/discord", "SMTP_PASSWORD": "unused"}
+        config = render_to(load(data), tmp_path / "config", profile="fast", include_secrets=True, environ=environ)
+        with alertmanager(config, tmp_path) as url:
+            post_alerts(url, [alert("acme", "ApiDown", "critical", "api"), alert("initech", "ApiDown", "critical", "api")])
+            requests = recorder.wait_for(lambda reqs: sum(p == "/slack" for p, _, _ in reqs) >= 2
+                                         and sum(p == "/discord" for p, _, _ in reqs) >= 2
+                                         and any(p == "/pagerduty" for p, _, _ in reqs))
+    by_path: dict[str, list[str]] = {}
+    for path, _, body in requests:
+        by_path.setdefault(path, []).append(json.dumps(body))
+    for channel in ("/slack", "/discord"):
+        assert any("tenant acme / api" in text for text in by_path[channel]), by_path[channel]
+        assert any("tenant initech / api" in text for text in by_path[channel]), by_path[channel]
+    assert all("acme" in text and "initech" not in text for text in by_path["/pagerduty"])  # initech: free tier
+    assert all("pd-routing-key" in text for text in by_path["/pagerduty"])
