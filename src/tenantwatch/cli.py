@@ -142,6 +142,11 @@ from tenantwatch.engine.cli import keys_app, serve  # noqa: E402  (the engine's 
 app.command("serve")(serve)
 app.add_typer(keys_app, name="keys")
 
+from tenantwatch.detect.commands import bench_app, detect_app  # noqa: E402  (detectors and benchmarks)
+
+app.add_typer(detect_app, name="detect")
+app.add_typer(bench_app, name="bench")
+
 
 @app.command()
 def demo(

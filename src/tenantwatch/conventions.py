@@ -83,3 +83,8 @@ DASHBOARD_UIDS = {
     "ml": "tenantwatch-ml",
     "security": "tenantwatch-security",
 }
+
+# --- Detectors (detect/) -------------------------------------------------------------------
+DETECT_ANOMALY_ALERT = "AnomalyDetected"  # category=anomaly, posted by `tenantwatch detect`
+DETECT_PREDICTIVE_ALERT = "ThresholdCrossingPredicted"  # category=predictive, `detect predict`
+DETECT_SIGNAL = "signal"  # label: the metric (__name__) or query a finding is about

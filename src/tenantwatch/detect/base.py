@@ -88,13 +88,26 @@ class StreamingDetector:
 
     def update(self, timestamp: float, value: float) -> float:
         """Score one point; a timestamp not after the last one is ignored (score 0)."""
-        if self.last_timestamp is not None and timestamp <= self.last_timestamp:
-            return 0.0
-        self.last_timestamp = timestamp
-        self._recent.append(float(value) if value is not None and np.isfinite(value) else np.nan)
-        start = self.seen + 1 - len(self._recent)
-        self.seen += 1
-        return float(self.detector.score(np.array(self._recent), start=start)[-1])
+        return float(self.extend(np.array([timestamp], float), np.array([value], float))[0])
+
+    def extend(self, timestamps: np.ndarray, values: np.ndarray) -> np.ndarray:
+        """Score several new points at once (same result as one `update` each, but one pass).
+        Points whose timestamp is not after the previous one are skipped and score 0."""
+        timestamps = np.asarray(timestamps, float)
+        values = np.asarray(values, float)
+        scores = np.zeros(len(values))
+        previous = -np.inf if self.last_timestamp is None else self.last_timestamp
+        ordered = timestamps > np.maximum.accumulate(np.r_[previous, timestamps[:-1]])
+        fresh = values[ordered]
+        if not len(fresh):
+            return scores
+        self.last_timestamp = float(timestamps[ordered][-1])
+        window = np.r_[np.array(self._recent, float), fresh]
+        start = self.seen - len(self._recent)
+        scores[ordered] = self.detector.score(window, start=start)[-len(fresh):]
+        self._recent.extend(fresh.tolist())
+        self.seen += len(fresh)
+        return scores
 
     def state(self) -> StreamState:
         return StreamState(self.seen, self.last_timestamp, list(self._recent))

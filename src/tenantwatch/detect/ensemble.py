@@ -21,6 +21,7 @@ import pandas as pd
 from tenantwatch.detect.base import WEEK_DAYS, BatchDetector
 
 SEASONS_BEFORE_TRUST = 3
+MAX_NOVELTY = 20.0  # ranges; keeps the first few points (a range of almost nothing) from scoring 1
 
 
 @dataclass(frozen=True)
@@ -78,4 +79,4 @@ def novelty(view: pd.DataFrame, history: int) -> np.ndarray:
     values = view.to_numpy()
     span = high - low + 1e-6 * np.maximum(np.abs(high), np.abs(low)) + 1e-12
     outside = np.maximum(values - high, low - values)
-    return np.nan_to_num(np.clip(outside, 0.0, None) / span, nan=0.0)
+    return np.nan_to_num(np.clip(outside / span, 0.0, MAX_NOVELTY), nan=0.0)
