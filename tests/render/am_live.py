@@ -69,27 +69,32 @@ def recording_server() -> Iterator[tuple[str, Recorder]]:
 
 
 @contextmanager
-def alertmanager(config: Path, storage: Path) -> Iterator[str]:
-    """A real Alertmanager on a free port without clustering; yields its base URL."""
-    port = free_port()
-    log = (storage / "alertmanager.log").open("w")
-    proc = subprocess.Popen(
-        [ALERTMANAGER, f"--config.file={config}", f"--web.listen-address=127.0.0.1:{port}",
-         "--cluster.listen-address=", f"--storage.path={storage}"],
-        stdout=log, stderr=subprocess.STDOUT,
-    )
+def running(argv: list[str], port: int, log_path: Path) -> Iterator[str]:
+    """Run a server listening on 127.0.0.1:port until its /-/ready answers; stop it after."""
+    log = log_path.open("w")
+    proc = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:
         wait_for_port(port, proc=proc)
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 60
         while httpx.get(f"{url}/-/ready").status_code != 200:
-            assert time.monotonic() < deadline, "alertmanager never became ready"
+            assert time.monotonic() < deadline, f"{argv[0]} never became ready; see {log_path}"
             time.sleep(0.1)
         yield url
     finally:
         proc.terminate()
         proc.wait(timeout=30)
         log.close()
+
+
+@contextmanager
+def alertmanager(config: Path, storage: Path) -> Iterator[str]:
+    """A real Alertmanager on a free port without clustering; yields its base URL."""
+    port = free_port()
+    argv = [ALERTMANAGER, f"--config.file={config}", f"--web.listen-address=127.0.0.1:{port}",
+            "--cluster.listen-address=", f"--storage.path={storage}"]
+    with running(argv, port, storage / "alertmanager.log") as url:
+        yield url
 
 
 def alert(tenant: str, alertname: str, severity: str, service: str | None = None) -> dict[str, Any]:
