@@ -147,6 +147,12 @@ from tenantwatch.detect.commands import bench_app, detect_app  # noqa: E402  (de
 app.add_typer(detect_app, name="detect")
 app.add_typer(bench_app, name="bench")
 
+from tenantwatch.channels.commands import notify  # noqa: E402  (channel check)
+from tenantwatch.remediation.commands import remediate  # noqa: E402  (remediation rules for one alert)
+
+app.command("notify")(notify)
+app.command("remediate")(remediate)
+
 
 @app.command()
 def demo(
