@@ -143,11 +143,11 @@ class Engine:
 def build_engine(store: Store, spec, clock: FakeClock, **config: Any) -> Engine:  # type: ignore[no-untyped-def]
     app = create_app(EngineConfig(spec=spec, **config), store, clock=clock, run_scheduler=False)
     keys = {
-        "intake": create_key(store, kind="intake", name="alertmanager"),
-        "admin": create_key(store, kind="admin", name="root"),
-        "acme": create_key(store, kind="tenant", tenant="acme", name="alice"),
-        "globex": create_key(store, kind="tenant", tenant="globex", name="bob"),
-        "initech": create_key(store, kind="tenant", tenant="initech", name="carol"),
+        "intake": create_key(store, kind="intake", name="alertmanager", clock=clock),
+        "admin": create_key(store, kind="admin", name="root", clock=clock),
+        "acme": create_key(store, kind="tenant", tenant="acme", name="alice", clock=clock),
+        "globex": create_key(store, kind="tenant", tenant="globex", name="bob", clock=clock),
+        "initech": create_key(store, kind="tenant", tenant="initech", name="carol", clock=clock),
     }
     return Engine(TestClient(app, raise_server_exceptions=False), clock, store, keys)
 

@@ -88,7 +88,8 @@ def create_app(config: EngineConfig, store: Store, *, clock: Clock | None = None
     clock = clock or SystemClock()
     metrics = EngineMetrics(store)
     events = Broadcaster()
-    scheduler = Scheduler(store, config, clock, metrics, events, remediator or default_remediator(config.spec))
+    remediator = remediator or default_remediator(config.spec, clock, config.environ)
+    scheduler = Scheduler(store, config, clock, metrics, events, remediator)
 
     @contextlib.asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:

@@ -58,7 +58,7 @@ class Scheduler:
             report = TickReport()
             to_remediate = self._fire_due(now, report)
             for incident_id in to_remediate:
-                report.remediations += remediate_incident(self.store, self.config.spec, self.remediator, incident_id, now, self.metrics)
+                report.remediations += remediate_incident(self.store, self.remediator, incident_id, now, self.metrics)
             report.sent = deliver_due(self.store, self.config, now, self.metrics)
             self._maybe_purge(now)
             self.metrics.heartbeat.set(now.timestamp())

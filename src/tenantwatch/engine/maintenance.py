@@ -24,15 +24,12 @@ def _minutes(hhmm: str) -> int:
 
 
 def _recurring_matches(rule: Recurring, now: dt.datetime) -> bool:
+    """Times are [start, end) on the same day (the spec refuses windows across midnight)."""
     local = now.astimezone(ZoneInfo(rule.location))
     if rule.times:
         start, end = (_minutes(part) for part in rule.times.split("-"))
-        minute = local.hour * 60 + local.minute
-        inside = start <= minute < end if start < end else (minute >= start or minute < end)
-        if not inside:
+        if not start <= local.hour * 60 + local.minute < end:
             return False
-        if start >= end and minute < end:  # after midnight: the day that counts is the one before
-            local -= dt.timedelta(days=1)
     if rule.weekdays and WEEKDAYS[local.weekday()] not in rule.weekdays:
         return False
     if rule.days_of_month and local.day not in rule.days_of_month:

@@ -1,0 +1,42 @@
+"""Maintenance windows: one-off and recurring (in their own timezone), tenant and service scope."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from tenantwatch.engine.maintenance import holding_window
+from tests.engine.conftest import make_spec
+
+UTC = dt.timezone.utc
+SPEC = make_spec(maintenance=[
+    {"name": "weekly-db", "services": ["db"], "recurring": {"weekdays": ["sunday"], "times": "02:00-03:00", "location": "Europe/Berlin"}},
+    {"name": "globex-migration", "tenants": ["globex"], "start": "2026-12-05T22:00:00Z", "end": "2026-12-06T02:00:00Z"},
+    {"name": "month-end", "tenants": ["initech"], "recurring": {"days_of_month": [31], "months": [1], "times": "22:00-24:00"}},
+])
+
+
+def test_recurring_window_is_read_in_its_timezone() -> None:
+    sunday_0130_utc = dt.datetime(2026, 1, 4, 1, 30, tzinfo=UTC)  # 02:30 in Berlin (CET)
+    assert holding_window(SPEC, "acme", ["db"], sunday_0130_utc) == "weekly-db"
+    assert holding_window(SPEC, "acme", ["db"], sunday_0130_utc + dt.timedelta(hours=1)) is None
+    summer = dt.datetime(2026, 7, 5, 0, 30, tzinfo=UTC)  # 02:30 in Berlin (CEST)
+    assert holding_window(SPEC, "acme", ["db"], summer) == "weekly-db"
+
+
+def test_service_scope_needs_every_service_of_the_incident_inside() -> None:
+    sunday = dt.datetime(2026, 1, 4, 1, 30, tzinfo=UTC)
+    assert holding_window(SPEC, "acme", ["api", "db"], sunday) is None
+    assert holding_window(SPEC, "acme", [], sunday) is None
+
+
+def test_one_off_window_is_tenant_scoped_and_ends() -> None:
+    inside = dt.datetime(2026, 12, 6, 1, 0, tzinfo=UTC)
+    assert holding_window(SPEC, "globex", ["api"], inside) == "globex-migration"
+    assert holding_window(SPEC, "acme", ["api"], inside) is None
+    assert holding_window(SPEC, "globex", ["api"], dt.datetime(2026, 12, 6, 2, 0, tzinfo=UTC)) is None
+
+
+def test_days_of_month_and_months() -> None:
+    assert holding_window(SPEC, "initech", ["api"], dt.datetime(2026, 1, 31, 23, 59, tzinfo=UTC)) == "month-end"
+    assert holding_window(SPEC, "initech", ["api"], dt.datetime(2026, 1, 31, 21, 59, tzinfo=UTC)) is None
+    assert holding_window(SPEC, "initech", ["api"], dt.datetime(2026, 3, 31, 23, 0, tzinfo=UTC)) is None

@@ -1,0 +1,78 @@
+"""The store on both SQLite and the real PostgreSQL: migrations, bulk idempotent intake,
+keys stored hashed, retention."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from sqlalchemy import func, select, text
+
+from tenantwatch.engine.auth import hash_token, verify_key
+from tenantwatch.engine.clock import FakeClock
+from tenantwatch.engine.store import Store, StoreError, open_store
+from tenantwatch.engine.store.models import Alert, ApiKey, AuditEntry, Incident
+from tenantwatch.engine.store.retention import purge
+from tests.engine.conftest import T0, alert, build_engine, make_spec
+
+
+def test_migrations_are_idempotent_and_at_head(db_url: str, store: Store) -> None:
+    again = open_store(db_url)
+    with again.read() as session:
+        assert session.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0001"
+    again.close()
+    assert store.ping()
+
+
+def test_bulk_intake_is_idempotent_and_keeps_times_in_utc(store: Store) -> None:
+    engine = build_engine(store, make_spec(), FakeClock(T0))
+    alerts = [alert(service="jobs", name=f"Q{n}", fingerprint=f"fp{n}") for n in range(1200)]
+    assert engine.post(alerts).json()["new"] == 1200
+    assert engine.post(alerts).json()["new"] == 0
+    with store.read() as session:
+        assert session.scalar(select(func.count()).select_from(Alert)) == 1200
+        first = session.scalars(select(Alert).order_by(Alert.id)).first()
+        assert first.starts_at == T0 and first.starts_at.tzinfo is not None
+        assert session.scalar(select(func.count()).select_from(Incident)) == 1  # one service, one window
+
+
+def test_tenants_are_part_of_the_alert_identity(store: Store) -> None:
+    engine = build_engine(store, make_spec(), FakeClock(T0))
+    same = "shared-fingerprint"
+    assert engine.post([alert(tenant="acme", fingerprint=same)]).json()["new"] == 1
+    assert engine.post([alert(tenant="globex", fingerprint=same)]).json()["new"] == 1
+    assert sorted(i["tenant"] for i in engine.incidents()) == ["acme", "globex"]
+
+
+def test_keys_are_stored_hashed_and_verified(store: Store) -> None:
+    engine = build_engine(store, make_spec(), FakeClock(T0))
+    token = engine.keys["acme"]
+    with store.read() as session:
+        stored = session.scalars(select(ApiKey.key_hash)).all()
+    assert token not in stored and hash_token(token) in stored
+    principal = verify_key(store, token)
+    assert principal is not None and (principal.kind, principal.tenant, principal.name) == ("tenant", "acme", "alice")
+    assert verify_key(store, token + "x") is None and verify_key(store, "") is None
+
+
+def test_retention_deletes_only_old_resolved_incidents_and_old_audit(store: Store) -> None:
+    clock = FakeClock(T0)
+    engine = build_engine(store, make_spec(), clock)
+    engine.post([alert(service="jobs", name="Old")])
+    engine.post([alert(service="jobs", name="Old", status="resolved")])
+    engine.post([alert(service="cache", name="StillFiring")])
+    engine.incidents()  # an audit entry
+    counts = purge(store, T0 + dt.timedelta(days=1))
+    assert counts["incidents"] == 1 and counts["audit"] >= 1
+    remaining = engine.incidents()
+    assert [i["root_cause"] for i in remaining] == ["cache"]
+    with store.read() as session:
+        assert session.scalar(select(func.count()).select_from(Alert)) == 1
+        assert session.scalar(select(func.count()).select_from(AuditEntry)) == 1  # the read just above
+
+
+def test_bad_database_url_is_a_clear_error(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(StoreError, match="--db: unsupported database 'mysql'"):
+        open_store("mysql://x@localhost/db")
+    with pytest.raises(StoreError, match="--db: cannot open"):
+        open_store(f"sqlite:///{tmp_path}/missing-dir/x.db")
