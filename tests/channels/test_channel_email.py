@@ -118,3 +118,14 @@ def test_temporary_smtp_errors_are_retried_permanent_ones_not(port, notification
     assert not result.ok and result.retryable is retryable
     assert len(waits) == tries - 1
     assert f"SMTP {reply[:3]}" in result.detail
+
+
+def test_newlines_in_alert_text_cannot_inject_mail_headers(smtp, make_notification):
+    mailbox, port = smtp
+    result = deliver(channel(port), make_notification(title="disk full\nBcc: attacker@evil.example"), {},
+                     sleep=lambda s: None)
+    assert result.ok, result.detail
+    assert mailbox.envelopes[0][1] == ["sre@example.com", "oncall@example.com"]
+    [mail] = mailbox.messages
+    assert mail["Bcc"] is None
+    assert mail["Subject"].strip() == "[TRIGGERED] [CRITICAL] acme: disk full Bcc: attacker@evil.example (L1)"

@@ -110,3 +110,19 @@ def test_webhook_posts_the_whole_notification(recorder, notification):
         "url": "https://tw.example.com/incidents/42",
         "labels": {"tenant": "acme", "service": "api", "severity": "critical"},
     }
+
+
+def test_long_alert_text_stays_within_the_services_limits(recorder, make_notification):
+    huge = make_notification(title="t" * 5000, summary="s" * 10000, root_cause="r" * 5000, services=("x" * 3000,))
+    assert deliver(SlackChannel(type="slack", webhook_url=recorder.url("/s")), huge, {}, **NO_WAIT).ok
+    assert deliver(DiscordChannel(type="discord", webhook_url=recorder.url("/d")), huge, {}, **NO_WAIT).ok
+    slack, discord = (r.json() for r in recorder.delivered)
+
+    assert len(slack["blocks"][0]["text"]["text"]) <= 150
+    assert len(slack["blocks"][1]["text"]["text"]) <= 3000
+    assert all(len(f["text"]) <= 2000 for f in slack["blocks"][2]["fields"])
+    [embed] = discord["embeds"]
+    assert len(discord["content"]) <= 2000 and len(embed["title"]) <= 256
+    embed_text = embed["title"] + embed["description"] + embed["footer"]["text"] + "".join(
+        f["name"] + f["value"] for f in embed["fields"])
+    assert len(embed_text) <= 6000

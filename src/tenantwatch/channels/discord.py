@@ -18,8 +18,8 @@ from tenantwatch.spec.models import DiscordChannel
 
 CONTENT_LIMIT = 2000
 TITLE_LIMIT = 256
-DESCRIPTION_LIMIT = 4096
-FIELD_LIMIT = 1024
+DESCRIPTION_LIMIT = 2048  # well under the 6000 characters Discord allows per embed in total
+FIELD_LIMIT = 256
 
 
 def payload(notification: Notification) -> dict[str, Any]:

@@ -14,7 +14,7 @@ from email.utils import formatdate, make_msgid
 from typing import Mapping
 
 from tenantwatch.channels.base import Notification, SendResult, register
-from tenantwatch.channels.messages import render
+from tenantwatch.channels.messages import one_line, render
 from tenantwatch.secrets import resolve_secret
 from tenantwatch.spec.models import EmailChannel
 
@@ -26,7 +26,7 @@ MAIL_DOMAIN = "tenantwatch"
 def message(config: EmailChannel, notification: Notification) -> EmailMessage:
     """The MIME message: text first, HTML alternative, threaded per incident."""
     mail = EmailMessage()
-    mail["Subject"] = render("email_subject.txt.j2", notification)
+    mail["Subject"] = one_line(render("email_subject.txt.j2", notification))
     mail["From"] = config.from_
     mail["To"] = ", ".join(config.to)
     mail["Date"] = formatdate(localtime=False)
@@ -34,7 +34,7 @@ def message(config: EmailChannel, notification: Notification) -> EmailMessage:
     thread = f"<{notification.dedup_key}@{MAIL_DOMAIN}>"
     mail["References"] = thread
     mail["In-Reply-To"] = thread
-    mail["X-Tenantwatch-Tenant"] = notification.tenant
+    mail["X-Tenantwatch-Tenant"] = one_line(notification.tenant)
     mail.set_content(render("email.txt.j2", notification) + "\n")
     mail.add_alternative(render("email.html.j2", notification) + "\n", subtype="html")
     return mail

@@ -57,7 +57,8 @@ def context(notification: Notification) -> dict[str, Any]:
         "services": ", ".join(notification.services),
         "colour": colour(notification),
     }
-    return {**words, "headline": _environment().get_template(HEADLINE).render(words).strip()}
+    line = _environment().get_template(HEADLINE).render(words)
+    return {**words, "headline": one_line(line)}
 
 
 def render(template: str, notification: Notification) -> str:
@@ -68,6 +69,11 @@ def render(template: str, notification: Notification) -> str:
 def headline(notification: Notification) -> str:
     """`[TRIGGERED] [CRITICAL] acme: title`, the first line of every message."""
     return context(notification)["headline"]
+
+
+def one_line(text: str) -> str:
+    """Whitespace runs (newlines included) as one space: headlines and mail headers stay one line."""
+    return " ".join(text.split())
 
 
 def truncate(text: str, limit: int) -> str:

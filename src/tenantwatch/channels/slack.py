@@ -19,6 +19,7 @@ from tenantwatch.spec.models import SlackChannel
 
 TEXT_LIMIT = 3000  # a section block's text
 HEADER_LIMIT = 150  # a header block's plain_text
+FIELD_LIMIT = 2000  # one field of a section block
 
 
 def payload(config: SlackChannel, notification: Notification) -> dict[str, Any]:
@@ -28,7 +29,8 @@ def payload(config: SlackChannel, notification: Notification) -> dict[str, Any]:
         {"type": "header", "text": {"type": "plain_text", "text": truncate(line, HEADER_LIMIT)}},
         {"type": "section", "text": {"type": "mrkdwn", "text": truncate(render("slack.md.j2", notification), TEXT_LIMIT)}},
         {"type": "section", "fields": [
-            {"type": "mrkdwn", "text": f"*{name}*\n{slack_escape(value)}"} for name, value in facts(notification)
+            {"type": "mrkdwn", "text": truncate(f"*{name}*\n{slack_escape(value)}", FIELD_LIMIT)}
+            for name, value in facts(notification)
         ]},
     ]
     if notification.url:
