@@ -170,3 +170,16 @@ def test_missing_client_is_a_failed_attempt_that_counts_for_the_breaker():
     first = runner.run(ALERT)[0]
     assert first.status == "failed" and "no redis client configured" in first.outcome.detail and first.escalate
     assert runner.run(ALERT)[0].status == "refused"
+
+
+def test_as_remediator_adapts_one_rule_to_an_outcome(kube, kube_clients):
+    kube.fail_with = 500
+    spec = remediation({**RESTART, "max_per_hour": 10}, max_failures=1)
+    remediate = RemediationRunner(spec, kube_clients, Clock(), InMemoryHistory()).as_remediator()
+    alert = {"tenant": "acme", "service": "api"}
+
+    failed = remediate(spec.rules[0], "acme", alert)
+    assert not failed.ok and failed.data["escalate"] and "API answered 500" in failed.detail
+    refused = remediate(spec.rules[0], "acme", alert)
+    assert refused.data["refused"] and refused.detail.startswith("refused: circuit open")
+    assert len(kube.patches()) == 1

@@ -98,8 +98,29 @@ class RemediationRunner:
 
     def run(self, labels: Mapping[str, str], *, dry_run: bool | None = None) -> list[RunResult]:
         """Run every matching rule; `dry_run` None means the spec's setting."""
+        return [self.run_rule(index, labels, dry_run=dry_run) for index, _ in self.select(labels)]
+
+    def run_rule(self, index: int, labels: Mapping[str, str], *, dry_run: bool | None = None) -> RunResult:
+        """Run one rule (by its index in the spec) for an alert, whether or not it matches."""
         effective = self.remediation.dry_run if dry_run is None else dry_run
-        return [self._run_rule(index, rule, labels, effective) for index, rule in self.select(labels)]
+        return self._run_rule(index, self.remediation.rules[index], labels, effective)
+
+    def as_remediator(self) -> Callable[[RemediationRule, str, Mapping[str, str]], Outcome]:
+        """The runner as a `(rule, tenant, labels) -> Outcome` callable, for callers that loop over
+        rules themselves: a refusal is a failed Outcome with data["refused"]; data["escalate"] says
+        the breaker is open. The tenant still comes from the validated `tenant` label."""
+
+        def remediate(rule: RemediationRule, tenant: str, labels: Mapping[str, str]) -> Outcome:
+            result = self.run_rule(self.remediation.rules.index(rule), labels)
+            extra = {"escalate": result.escalate, "plan": result.plan.description if result.plan else None}
+            if result.refused is not None:
+                return Outcome(ok=False, detail=f"refused: {result.refused}", dry_run=result.dry_run,
+                               data={"refused": True, **extra})
+            assert result.outcome is not None
+            return Outcome(ok=result.outcome.ok, detail=result.outcome.detail, dry_run=result.outcome.dry_run,
+                           data={**result.outcome.data, **extra})
+
+        return remediate
 
     def _run_rule(self, index: int, rule: RemediationRule, labels: Mapping[str, str], dry_run: bool) -> RunResult:
         def refuse(reason: str, tenant: str | None = None, plan: Plan | None = None, escalate: bool = False) -> RunResult:
