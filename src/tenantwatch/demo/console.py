@@ -120,7 +120,7 @@ def _once(stack: Stack, tenant: str, kind: str, timeout: float, format: str) -> 
 
     report = close_loop(stack, tenant, kind, timeout, show)
     if format == "json":
-        out.print_json(json.dumps({**report.as_dict(), "urls": stack.urls}))
+        print(json.dumps({**report.as_dict(), "urls": stack.urls}), flush=True)
     else:
         out.print(_report_table(report))
         if not report.closed:

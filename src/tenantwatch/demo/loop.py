@@ -58,7 +58,7 @@ def poll(find: Callable[[], T | None], deadline: float) -> T | None:
 
 
 def is_slack_message_for(tenant: str) -> Callable[[Recorded], bool]:
-    return lambda r: r.path.startswith(SLACK_PATH) and r.mentions(tenant)
+    return lambda r: r.path == SLACK_PATH and r.mentions(tenant)
 
 
 def close_loop(stack: Stack, tenant: str, kind: str, timeout: float,

@@ -17,6 +17,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable
@@ -119,10 +120,12 @@ class Stack:
         self.db_url = f"sqlite:///{self.workdir / 'engine.db'}"
 
         self.on_step("keys")
-        _write_private(intake_file, self._create_key("--intake", "--name", "alertmanager"))
+        _write_private(intake_file, self._create_key("--intake", "--name", "alertmanager"))  # migrates the db first
         tenant = next(iter(self.spec.tenants))
-        self.keys = DemoKeys(self._create_key("--admin", "--name", "demo-admin"), tenant,
-                             self._create_key("--tenant", tenant, "--name", f"{tenant}-demo-user"))
+        with ThreadPoolExecutor(2) as pool:
+            admin, tenant_key = pool.map(lambda args: self._create_key(*args), [
+                ("--admin", "--name", "demo-admin"), ("--tenant", tenant, "--name", f"{tenant}-demo-user")])
+        self.keys = DemoKeys(admin, tenant, tenant_key)
 
         self.on_step("engine")
         env = {**os.environ, **secrets, "PROMETHEUS_URL": self.urls["prometheus"],

@@ -13,7 +13,8 @@ import yaml
 
 from tenantwatch.spec import Spec, load_text
 
-SLACK_PATH = "/services/T0DEMO/B0DEMO/recorder"  # the shape of a Slack incoming-webhook URL
+SLACK_PATH = "/services/T0DEMO/B0DEMO/slack"  # the shape of a Slack incoming-webhook URL
+HOOK_PATH = "/hooks/"  # + channel type, for Discord and generic webhooks
 PAGERDUTY_PATH = "/v2/enqueue"
 DEMO_ROUTING_KEY = "demo-routing-key-not-a-secret"
 
@@ -58,7 +59,8 @@ def wire(text: str, at: Addresses) -> tuple[str, dict[str, str]]:
             environ.update(_env_value(channel.get("routing_key"), DEMO_ROUTING_KEY))
         for field in ("webhook_url", "url"):
             if channel.get("type") in ("slack", "discord", "webhook") and field in channel:
-                environ.update(_env_value(channel[field], f"{at.recorder_url}{SLACK_PATH}/{channel['type']}"))
+                path = SLACK_PATH if channel["type"] == "slack" else HOOK_PATH + channel["type"]
+                environ.update(_env_value(channel[field], at.recorder_url + path))
     wired = yaml.safe_dump(raw, sort_keys=False)
     parse(wired)
     return wired, environ

@@ -1,0 +1,133 @@
+"""The demo's parts on their own: child supervision (no orphans), the recording Slack, and
+wiring a spec to the ports the demo picked."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+import yaml
+
+from tenantwatch.demo.procs import ChildFailed, spawn, wait_until
+from tenantwatch.demo.recorder import Recorder
+from tenantwatch.demo.stack import StackError, find_binary
+from tenantwatch.demo.wiring import PAGERDUTY_PATH, SLACK_PATH, Addresses, demo_spec_text, parse, wire
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+def _wait_dead(pid: int, timeout: float = 10) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if not _alive(pid):
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def test_stop_ends_the_child_and_everything_it_started(tmp_path):
+    pidfile = tmp_path / "grandchild.pid"
+    child = spawn("sleeper", ["bash", "-c", f"sleep 300 & echo $! > {pidfile}; wait"], tmp_path / "sleeper.log")
+    wait_until(lambda: pidfile.exists() and pidfile.read_text().strip() != "", child, "the grandchild", 10)
+    grandchild = int(pidfile.read_text())
+    child.stop(timeout=5)
+    assert not child.alive()
+    assert _wait_dead(grandchild)
+
+
+def test_a_child_dies_with_its_parent_even_on_kill_9(tmp_path):
+    """The parent-death signal: killing the demo with -9 leaves no orphan behind."""
+    parent = subprocess.Popen([sys.executable, "-c", (
+        "import sys, time; from pathlib import Path; from tenantwatch.demo.procs import spawn; "
+        f"c = spawn('orphan', ['sleep', '300'], Path({str(tmp_path / 'o.log')!r})); print(c.pid, flush=True); time.sleep(300)")],
+        stdout=subprocess.PIPE, text=True)
+    orphan = int(parent.stdout.readline())
+    assert _alive(orphan)
+    parent.send_signal(signal.SIGKILL)
+    parent.wait(10)
+    assert _wait_dead(orphan)
+
+
+def test_a_child_that_dies_early_is_reported_with_its_log(tmp_path):
+    child = spawn("broken", ["bash", "-c", "echo 'bind: address already in use' >&2; exit 3"], tmp_path / "broken.log")
+    with pytest.raises(ChildFailed, match=r"broken exited with code 3 .*\n.*address already in use"):
+        wait_until(lambda: False, child, "it to listen", 10)
+
+
+def test_a_missing_binary_names_the_apt_get_command(monkeypatch):
+    monkeypatch.setenv("TENANTWATCH_PROMETHEUS", "/nonexistent/prometheus")
+    with pytest.raises(StackError, match="apt-get install -y --no-install-recommends prometheus prometheus-alertmanager"):
+        find_binary("prometheus", "TENANTWATCH_PROMETHEUS")
+
+
+def test_the_recorder_answers_like_slack_and_pagerduty_and_keeps_each_request():
+    recorder = Recorder().start()
+    try:
+        slack = httpx.post(recorder.url + SLACK_PATH, json={"text": "hello acme"})
+        assert (slack.status_code, slack.text) == (200, "ok")
+        pagerduty = httpx.post(recorder.url + PAGERDUTY_PATH, json={"event_action": "trigger"})
+        assert pagerduty.status_code == 202 and pagerduty.json()["status"] == "success"
+        found = recorder.wait_for(lambda r: r.mentions("acme"), timeout=5)
+        assert found is not None and found.json() == {"text": "hello acme"}
+        assert recorder.wait_for(lambda r: r.mentions("globex"), timeout=0.2) is None
+        assert [r.path for r in recorder.received()] == [SLACK_PATH, PAGERDUTY_PATH]
+    finally:
+        recorder.stop()
+
+
+ADDRESSES = Addresses({"api": "127.0.0.1:1001", "db": "127.0.0.1:1002", "cache": "127.0.0.1:1003",
+                       "jobs": "127.0.0.1:1004", "recommender": "127.0.0.1:1005"},
+                      "http://127.0.0.1:2000", "127.0.0.1:3000", "/tmp/x/intake.key", "http://127.0.0.1:4000")
+
+
+def test_the_embedded_demo_spec_is_valid_and_covers_every_service_kind():
+    spec = parse(demo_spec_text())
+    assert {s.kind for s in spec.services.values()} == {"http", "postgres", "redis", "worker", "model"}
+    assert len(spec.tenants) >= 3 and any(not spec.pages(t) for t in spec.tenants)
+    assert all(level.after <= 60 for level in spec.escalation)
+
+
+def test_wiring_points_every_part_at_the_demos_ports():
+    wired, environ = wire(demo_spec_text(), ADDRESSES)
+    raw = yaml.safe_load(wired)
+    assert {name: s["targets"] for name, s in raw["services"].items()} == {n: [a] for n, a in ADDRESSES.service_targets.items()}
+    assert raw["engine"] == {"url": "http://127.0.0.1:2000", "intake_key_file": "/tmp/x/intake.key"}
+    assert raw["prometheus"]["alertmanager"] == "127.0.0.1:3000"
+    assert raw["channels"]["pagerduty-oncall"]["url"] == "http://127.0.0.1:4000" + PAGERDUTY_PATH
+    assert environ["TENANTWATCH_DEMO_SLACK_URL"] == "http://127.0.0.1:4000" + SLACK_PATH
+    assert "TENANTWATCH_DEMO_PAGERDUTY_KEY" in environ
+    assert parse(wired).discovery == "static"
+
+
+def test_wiring_any_spec_sets_every_env_secret_of_its_webhooks():
+    text = """
+version: 1
+platform: other
+discovery: kubernetes
+channels:
+  chat: {type: discord, webhook_url: env:MY_DISCORD}
+  hook: {type: webhook, url: env:MY_HOOK}
+escalation:
+  - {level: L1, after: 0s, notify: [chat, hook]}
+services:
+  web: {kind: http}
+tenants:
+  one: {}
+"""
+    addresses = Addresses({"web": "127.0.0.1:1"}, "http://127.0.0.1:2", "127.0.0.1:3", "/k", "http://127.0.0.1:4")
+    wired, environ = wire(text, addresses)
+    assert set(environ) == {"MY_DISCORD", "MY_HOOK"}
+    assert environ == {"MY_DISCORD": "http://127.0.0.1:4/hooks/discord", "MY_HOOK": "http://127.0.0.1:4/hooks/webhook"}
+    assert parse(wired).services["web"].targets == ["127.0.0.1:1"]
