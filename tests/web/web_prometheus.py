@@ -86,7 +86,9 @@ def _wait_for_samples(url: str, proc: subprocess.Popen, timeout: float = 60.0) -
         if proc.poll() is not None:
             raise RuntimeError(f"prometheus exited with {proc.returncode}")
         try:
-            result = httpx.get(f"{url}/api/v1/query", params={"query": query}, timeout=2).json()["data"]["result"]
+            # two seconds back, so that a step-aligned range query ending now has the points too
+            params = {"query": query, "time": f"{time.time() - 2:.3f}"}
+            result = httpx.get(f"{url}/api/v1/query", params=params, timeout=2).json()["data"]["result"]
             if {r["metric"].get("tenant") for r in result} >= set(RATES):
                 return
         except (httpx.HTTPError, KeyError, ValueError):

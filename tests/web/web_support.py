@@ -7,6 +7,7 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any
 
+import httpx
 import uvicorn
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
@@ -30,11 +31,16 @@ class Engine:
     keys: dict[str, str] = field(default_factory=dict)
 
     def post_alert(self, tenant: str, name: str = "HighErrorRate", service: str = "api",
-                   severity: str = "warning", **labels: str) -> None:
-        """Post one firing alert as Alertmanager would (webhook v4, intake key)."""
-        with TestClient(self.app) as client:
-            response = client.post("/api/v1/alertmanager", json=webhook([alert(tenant, name, service, severity, **labels)]),
-                                   headers={"Authorization": f"Bearer {self.keys['intake']}"})
+                   severity: str = "warning", via: str | None = None, **labels: str) -> None:
+        """Post one firing alert as Alertmanager would (webhook v4, intake key), in-process or
+        over HTTP to the engine served at `via`."""
+        body = webhook([alert(tenant, name, service, severity, **labels)])
+        headers = {"Authorization": f"Bearer {self.keys['intake']}"}
+        if via:
+            response = httpx.post(f"{via}/api/v1/alertmanager", json=body, headers=headers, timeout=10)
+        else:
+            with TestClient(self.app) as client:
+                response = client.post("/api/v1/alertmanager", json=body, headers=headers)
         assert response.status_code < 300, response.text
 
     def incidents(self, who: str = "admin") -> list[dict[str, Any]]:

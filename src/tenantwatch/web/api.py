@@ -52,7 +52,8 @@ async def series(request: Request, signal: str = "", range: str = "1h", tenant: 
         query = build_query(signal, check_tenant_id(tenant))
         range_seconds, step = parse_range(range)
         base = prometheus.prometheus_url(request)
-        result = await prometheus.query_range(base, query, range_seconds, step)
+        start, end = prometheus.aligned_window(range_seconds, step)
+        result = await prometheus.query_range(base, query, start, end, step)
     except SignalError as exc:
         return error(400, "bad_request", str(exc))
     except prometheus.PrometheusUnavailable as exc:
@@ -63,7 +64,7 @@ async def series(request: Request, signal: str = "", range: str = "1h", tenant: 
     ]
     chart = SIGNALS[signal]
     return JSONResponse({"signal": signal, "title": chart.title, "unit": chart.unit, "tenant": tenant,
-                         "step": step, "series": lines})
+                         "start": start, "end": end, "step": step, "series": lines})
 
 
 @router.get("/ui/api/incidents/{incident_id}", include_in_schema=False)

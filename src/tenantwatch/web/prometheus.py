@@ -44,10 +44,15 @@ async def _get(base: str, path: str, params: dict[str, str]) -> list[dict[str, A
     return body["data"]["result"]
 
 
-async def query_range(base: str, query: str, range_seconds: float, step: float) -> list[dict[str, Any]]:
-    """Matrix result of `query` over the last `range_seconds`: [{"metric": {...}, "values": [[t, "v"], ...]}]."""
-    end = time.time()
-    params = {"query": query, "start": f"{end - range_seconds:.3f}", "end": f"{end:.3f}", "step": f"{step:g}"}
+def aligned_window(range_seconds: float, step: float) -> tuple[float, float]:
+    """(start, end) of the last `range_seconds`, aligned to the step so charts share timestamps."""
+    end = time.time() // step * step
+    return end - range_seconds, end
+
+
+async def query_range(base: str, query: str, start: float, end: float, step: float) -> list[dict[str, Any]]:
+    """Matrix result of `query` from start to end: [{"metric": {...}, "values": [[t, "v"], ...]}]."""
+    params = {"query": query, "start": f"{start:.3f}", "end": f"{end:.3f}", "step": f"{step:g}"}
     return await _get(base, "/api/v1/query_range", params)
 
 

@@ -48,6 +48,7 @@
     if (!body.series.length) { plots.delete(signal); return; }
     const opts = {
       width: target.clientWidth || 400, height: 200,
+      scales: {x: {time: true, range: [body.start, body.end]}},
       series: [{}, ...body.series.map((s, n) => ({label: label(s), stroke: COLORS[n % COLORS.length], width: 1.5}))],
       axes: [{}, {label: body.unit, size: 60}],
     };

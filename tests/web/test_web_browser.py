@@ -1,0 +1,92 @@
+"""The dashboard in a real headless Chromium (Debian's, driven by Playwright): log in, open the
+incident list, post an Alertmanager webhook to the engine, and see the incident appear
+without a reload. Screenshots go to test-artifacts/web/."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+from web_support import Engine, ServedApp
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "web"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def browser_page() -> Iterator[object]:
+    if not CHROMIUM.exists():
+        pytest.fail("Debian's chromium is missing: run scripts/install.sh (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1280, "height": 800})
+            page.set_default_timeout(20_000)
+            yield page
+        finally:
+            browser.close()
+
+
+def _log_in(page, served: ServedApp, key: str) -> None:  # type: ignore[no-untyped-def]
+    page.goto(f"{served.url}/ui/incidents")
+    assert "/ui/login" in page.url
+    page.fill("#key", key)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{served.url}/ui/incidents")
+    assert key not in page.url
+
+
+def test_a_new_incident_appears_without_a_reload(engine: Engine, served: ServedApp, browser_page) -> None:  # type: ignore[no-untyped-def]
+    page = browser_page
+    _log_in(page, served, engine.keys["acme"])
+    page.wait_for_selector("#live-state.on")
+    page.evaluate("window.__notReloaded = true")
+    page.screenshot(path=str(ARTIFACTS / "incidents-before.png"), full_page=True)
+
+    engine.post_alert("globex", "GlobexOnlyAlert", via=served.url)
+    engine.post_alert("acme", "HighErrorRate", severity="critical", via=served.url)
+
+    row = page.wait_for_selector("tr.incident:has-text('HighErrorRate')")
+    assert "acme" in row.inner_text() and "critical" in row.inner_text()
+    assert page.evaluate("window.__notReloaded") is True
+    assert "GlobexOnlyAlert" not in page.content()
+    page.screenshot(path=str(ARTIFACTS / "incidents-live.png"), full_page=True)
+
+    row.query_selector("a").click()
+    page.wait_for_selector("#ack")
+    page.click("#ack")
+    page.wait_for_selector("#incident-status:has-text('acknowledged')")
+    assert "alice" in page.inner_text("#timeline")
+    page.screenshot(path=str(ARTIFACTS / "incident-detail.png"), full_page=True)
+
+
+def test_charts_draw_the_tenants_series(engine: Engine, served: ServedApp, browser_page,  # type: ignore[no-untyped-def]
+                                        prometheus_url: str) -> None:
+    engine.app.state.prometheus_url = prometheus_url
+    page = browser_page
+    _log_in(page, served, engine.keys["globex"])
+    page.goto(f"{served.url}/ui/charts")
+    page.wait_for_selector(".chart[data-signal=traffic] canvas")
+    page.wait_for_selector(".chart[data-signal=error_ratio] canvas")
+    legend = page.inner_text(".chart[data-signal=traffic] .u-legend")
+    assert "api" in legend
+    page.screenshot(path=str(ARTIFACTS / "charts-globex.png"), full_page=True)
+
+
+def test_charts_page_explains_missing_metrics(engine: Engine, served: ServedApp, browser_page) -> None:  # type: ignore[no-untyped-def]
+    page = browser_page
+    _log_in(page, served, engine.keys["admin"])
+    page.goto(f"{served.url}/ui/charts?tenant=acme")
+    message = page.wait_for_selector(".chart[data-signal=traffic] .chart-message:not([hidden])")
+    assert "PROMETHEUS_URL" in message.inner_text()
+    page.goto(f"{served.url}/ui/")
+    page.wait_for_selector("#tenants")
+    page.screenshot(path=str(ARTIFACTS / "overview-admin.png"), full_page=True)
