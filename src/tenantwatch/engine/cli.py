@@ -1,4 +1,6 @@
-"""The engine's commands (`serve`, `keys create`), registered on the main Typer app by cli.py."""
+"""The engine's commands (`serve`, `keys create`), registered on the main Typer app by cli.py.
+
+Engine modules are imported inside the commands so that `tenantwatch --help` stays quick."""
 
 from __future__ import annotations
 
@@ -8,7 +10,6 @@ from typing import Optional
 import typer
 from rich.console import Console
 
-from tenantwatch.engine.config import DEFAULT_CORRELATION_WINDOW
 from tenantwatch.spec.units import parse_duration
 
 err = Console(stderr=True, soft_wrap=True)
@@ -42,7 +43,7 @@ def serve(
     from tenantwatch.spec import SpecError
 
     try:
-        window = parse_duration(correlation_window) if correlation_window else DEFAULT_CORRELATION_WINDOW
+        window = parse_duration(correlation_window)
     except ValueError as exc:
         raise _fail(f"--correlation-window: {exc}", 2)
     try:

@@ -1,0 +1,103 @@
+"""`tenantwatch serve` and `tenantwatch keys create` as real processes: the key is printed
+alone, the service answers, and a kill -9 never loses an alert whose request got a 2xx."""
+
+from __future__ import annotations
+
+import os
+import random
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Callable
+
+import httpx
+from sqlalchemy import select
+
+from tenantwatch.engine.store import open_store
+from tenantwatch.engine.store.models import Alert
+from tests.conftest import free_port, wait_for_port
+from tests.engine.conftest import alert, webhook
+
+CLI = [sys.executable, "-m", "tenantwatch.cli"]
+
+
+def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([*CLI, *args], capture_output=True, text=True, timeout=120)
+
+
+def start_server(db: str, port: int, workdir: Path) -> subprocess.Popen[bytes]:
+    proc = subprocess.Popen([*CLI, "serve", "--db", db, "--port", str(port), "--tick", "0.2"], cwd=workdir,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    wait_for_port(port, timeout=60, proc=proc)
+    return proc
+
+
+def wait_until(condition: Callable[[], bool], timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.01)
+
+
+def test_keys_create_prints_the_key_alone_and_refuses_bad_flags(tmp_path: Path) -> None:
+    db = f"sqlite:///{tmp_path / 'k.db'}"
+    created = run_cli("keys", "create", "--tenant", "acme", "--name", "alice", "--db", db)
+    assert created.returncode == 0, created.stderr
+    assert created.stdout.count("\n") == 1 and created.stdout.startswith("tw_") and len(created.stdout.strip()) > 40
+    both = run_cli("keys", "create", "--admin", "--intake", "--db", db)
+    assert both.returncode == 2 and "exactly one of" in both.stderr and both.stdout == ""
+    bad = run_cli("keys", "create", "--tenant", "Not_A_Tenant", "--db", db)
+    assert bad.returncode == 2 and "--tenant" in bad.stderr
+
+
+def test_serve_answers_and_kill_9_loses_no_acknowledged_alert(tmp_path: Path) -> None:
+    db = f"sqlite:///{tmp_path / 'engine.db'}"
+    key = run_cli("keys", "create", "--intake", "--db", db).stdout.strip()
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    proc = start_server(db, port, tmp_path)
+    with httpx.Client(base_url=url, timeout=10) as client:
+        assert client.get("/healthz").json() == {"status": "ok"} and client.get("/readyz").status_code == 200
+        assert client.post("/api/v1/alertmanager", json=webhook([alert()])).status_code == 401
+
+    acknowledged: list[str] = []
+    stop = threading.Event()
+
+    def post_alerts() -> None:
+        n = 0
+        with httpx.Client(base_url=url, timeout=5, headers={"Authorization": f"Bearer {key}"}) as client:
+            while not stop.is_set():
+                n += 1
+                fingerprint = f"kill-{n}"
+                try:
+                    response = client.post("/api/v1/alertmanager", json=webhook([alert(
+                        service="jobs", name=f"Q{n % 7}", fingerprint=fingerprint)]))
+                except httpx.HTTPError:
+                    continue  # the server is down or was killed mid-request: not acknowledged
+                if response.status_code == 200:
+                    acknowledged.append(fingerprint)
+
+    poster = threading.Thread(target=post_alerts)
+    poster.start()
+    rng = random.Random(4)
+    try:
+        for _ in range(3):  # kill right after a random number of acknowledged posts, mid-traffic
+            wait_until(lambda quota=len(acknowledged) + rng.randint(5, 60): len(acknowledged) >= quota)
+            os.kill(proc.pid, signal.SIGKILL)
+            proc.wait()
+            proc = start_server(db, port, tmp_path)
+        wait_until(lambda quota=len(acknowledged) + 10: len(acknowledged) >= quota)
+    finally:
+        stop.set()
+        poster.join()
+        proc.terminate()
+        proc.wait(timeout=30)
+    store = open_store(db)
+    with store.read() as session:
+        stored = set(session.scalars(select(Alert.fingerprint)))
+    store.close()
+    missing = [f for f in acknowledged if f not in stored]
+    assert len(acknowledged) > 40 and missing == []
