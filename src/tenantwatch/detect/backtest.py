@@ -84,16 +84,18 @@ class LeadTime:
 
 
 def filling_disk_lead_time(*, capacity: float = 100e9, days: float = 10.0, step: float = 300.0,
-                           horizon: float = 24 * 3600.0, lookback: float = 12 * 3600.0, seed: int = 0) -> LeadTime:
+                           horizon: float = 24 * 3600.0, lookback: float = 12 * 3600.0, poll: float = 900.0,
+                           seed: int = 0) -> LeadTime:
     """A disk that fills linearly with a daily wiggle and noise;
-    returns when the time-to-full alert first fires compared with the real moment it fills."""
+    returns when the time-to-full alert (evaluated every `poll` seconds) first fires compared
+    with the real moment it fills."""
     rng = np.random.default_rng(seed)
     t = np.arange(0.0, days * 86400, step)
     used = 0.3 * capacity + 0.75 * capacity * t / t[-1]
     used += 0.01 * capacity * np.sin(2 * np.pi * t / 86400) + rng.normal(0, 0.003 * capacity, len(t))
     crossing = float(t[np.argmax(used >= capacity)]) if (used >= capacity).any() else float(t[-1] + step)
     window = int(lookback / step)
-    for i in range(window, len(t)):
+    for i in range(window, len(t), max(1, int(poll / step))):
         recent = slice(i - window, i + 1)
         if time_to_threshold(t[recent], used[recent], capacity).within(horizon):
             return LeadTime(crossing, float(t[i]), horizon)

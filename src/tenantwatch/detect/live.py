@@ -16,7 +16,7 @@ import numpy as np
 from tenantwatch import conventions
 from tenantwatch.detect.alerts import Finding
 from tenantwatch.detect.base import StreamingDetector, load_states, save_states
-from tenantwatch.detect.forecast import ForecastError, time_to_threshold
+from tenantwatch.detect.forecast import Crossing, ForecastError, time_to_threshold
 from tenantwatch.detect.registry import make_detector
 from tenantwatch.detect.sources import Prometheus, RangeSeries
 from tenantwatch.spec.units import format_duration
@@ -30,16 +30,26 @@ class AlertStyle:
     runbook_url: str = "https://github.com/tenantwatch/tenantwatch/blob/main/docs/detectors.md"
     default_tenant: str = conventions.PLATFORM_TENANT
 
-    def labels(self, series: RangeSeries, category: str, signal: str) -> dict[str, str]:
+    def finding(self, alertname: str, category: str, series_labels: dict[str, str],
+                summary: str, description: str) -> Finding:
+        """A finding labelled with the series' tenant and service (if any), severity, category
+        and signal; `summary` may use {signal} and {where} (tenant=..., service=...)."""
+        signal = signal_of(series_labels)
         labels = {
-            conventions.TENANT: series.labels.get(conventions.TENANT, self.default_tenant),
+            conventions.TENANT: series_labels.get(conventions.TENANT, self.default_tenant),
             conventions.SEVERITY: self.severity,
             conventions.CATEGORY: category,
             conventions.DETECT_SIGNAL: signal,
         }
-        if conventions.SERVICE in series.labels:
-            labels[conventions.SERVICE] = series.labels[conventions.SERVICE]
-        return labels
+        if conventions.SERVICE in series_labels:
+            labels[conventions.SERVICE] = series_labels[conventions.SERVICE]
+        where = ", ".join(f"{k}={labels[k]}" for k in (conventions.TENANT, conventions.SERVICE) if k in labels)
+        return Finding(alertname, labels, summary.replace("{signal}", signal).replace("{where}", where),
+                       description, self.runbook_url, datetime.now(timezone.utc))
+
+
+def signal_of(series_labels: dict[str, str]) -> str:
+    return series_labels.get("__name__", "query")
 
 
 @dataclass
@@ -109,17 +119,11 @@ class AnomalyFollower:
         self.status[series.key] = row
 
     def _finding(self, row: SeriesStatus) -> Finding:
-        series = RangeSeries(row.labels, np.array([]), np.array([]))
-        signal = row.labels.get("__name__", "query")
-        labels = self.style.labels(series, "anomaly", signal)
-        where = ", ".join(f"{k}={v}" for k, v in labels.items() if k in (conventions.TENANT, conventions.SERVICE))
-        return Finding(
-            conventions.DETECT_ANOMALY_ALERT, labels,
-            summary=f"Anomaly in {signal} ({where})",
-            description=(f"{signal} = {row.value:g} is anomalous (score {row.peak:.2f} >= {self.threshold:g}, "
+        return self.style.finding(
+            conventions.DETECT_ANOMALY_ALERT, "anomaly", row.labels,
+            summary="Anomaly in {signal} ({where})",
+            description=(f"{signal_of(row.labels)} = {row.value:g} is anomalous (score {row.peak:.2f} >= {self.threshold:g}, "
                          f"detector {self.detector}) for {row.key}"),
-            runbook_url=self.style.runbook_url,
-            starts_at=datetime.now(timezone.utc),
         )
 
 
@@ -134,7 +138,7 @@ class CrossingPredictor:
     lookback: float = 6 * 3600.0
     step: float = 60.0
     style: AlertStyle = field(default_factory=AlertStyle)
-    latest: dict[str, tuple[RangeSeries, object]] = field(default_factory=dict)
+    latest: dict[str, tuple[RangeSeries, Crossing | str]] = field(default_factory=dict)
 
     def poll(self, now: float) -> list[Finding]:
         findings = []
@@ -150,18 +154,14 @@ class CrossingPredictor:
                 findings.append(self._finding(series, crossing))
         return findings
 
-    def _finding(self, series: RangeSeries, crossing) -> Finding:
-        signal = series.labels.get("__name__", "query")
-        labels = self.style.labels(series, "predictive", signal)
+    def _finding(self, series: RangeSeries, crossing: Crossing) -> Finding:
         eta = "now" if not crossing.eta or crossing.eta < 1 else "in " + _when(crossing.eta)
         band = f"between {_when(crossing.earliest)} and {_when(crossing.latest)}"
-        return Finding(
-            conventions.DETECT_PREDICTIVE_ALERT, labels,
-            summary=f"{signal} predicted to reach {self.limit:g} {eta} (tenant {labels[conventions.TENANT]})",
+        return self.style.finding(
+            conventions.DETECT_PREDICTIVE_ALERT, "predictive", series.labels,
+            summary=f"{{signal}} predicted to reach {self.limit:g} {eta} ({{where}})",
             description=(f"At its current trend ({crossing.slope_per_second * 3600:+.4g}/h from {crossing.current:g}) "
                          f"{series.key} reaches {self.limit:g} {eta}, {band}; horizon {format_duration(self.horizon)}."),
-            runbook_url=self.style.runbook_url,
-            starts_at=datetime.now(timezone.utc),
         )
 
 

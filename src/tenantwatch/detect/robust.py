@@ -29,17 +29,17 @@ def robust_z(frame: pd.DataFrame, window: int) -> np.ndarray:
 
 
 def z_to_score(z: np.ndarray, quiet: float) -> np.ndarray:
-    """0 below `quiet` sigmas, rising towards 1 beyond it without saturating (so a threshold
-    can still tell 20 sigmas from 2 000)."""
-    excess = np.log1p(np.clip(np.nan_to_num(z, nan=0.0, posinf=1e12), 0.0, None) / quiet)
-    excess = np.clip(excess - np.log1p(1.0), 0.0, None)
+    """0 up to `quiet` sigmas, 0.5 at twice that, towards 1 beyond without saturating (so a
+    threshold can still tell 20 sigmas from 2 000)."""
+    z = np.clip(np.nan_to_num(z, nan=0.0, posinf=1e12), quiet, None)
+    excess = np.log2(z / quiet)
     return excess / (1.0 + excess)
 
 
 @dataclass(frozen=True)
 class RobustDetector(BatchDetector):
     name: ClassVar[str] = "robust"
-    window: int = 288
+    window: int = 24  # short enough to follow a daily pattern
     quiet: float = 4.0  # sigmas that count as normal
 
     @property
