@@ -13,7 +13,7 @@ from pydantic import BaseModel, ValidationError
 
 from tenantwatch.conventions import TENANT
 from tenantwatch.spec.actions import ACTION_PARAMS
-from tenantwatch.spec.units import id_problem
+from tenantwatch.spec.units import DNS_LABEL, id_problem
 
 MAX_SHOWN = 64  # how much of a refused label value an audit line repeats
 
@@ -26,7 +26,8 @@ def checked_tenant(value: object) -> str:
     """The tenant id if it is a valid one (DNS-1123 label, not reserved), else PlanError."""
     if not isinstance(value, str) or not value:
         raise PlanError(f"alert has no {TENANT!r} label")
-    problem = id_problem(value)
+    # fullmatch too: a `$`-anchored pattern would let a trailing newline through
+    problem = id_problem(value) or (None if DNS_LABEL.fullmatch(value) else "not a DNS-1123 label")
     if problem is not None:
         shown = value if len(value) <= MAX_SHOWN else value[:MAX_SHOWN] + "…"
         raise PlanError(f"label {TENANT}={shown!r} refused: not a valid tenant id")
