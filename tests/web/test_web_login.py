@@ -66,3 +66,18 @@ def test_login_never_redirects_to_another_site(engine: Engine) -> None:
             response = client.post("/ui/login", data={"key": engine.keys["acme"], "next": target},
                                    follow_redirects=False)
             assert response.headers["location"] == "/ui/"
+
+
+def test_a_revoked_key_ends_its_dashboard_session(engine: Engine, acme: TestClient) -> None:
+    import datetime as dt
+
+    from sqlalchemy import update
+
+    from tenantwatch.engine.store.models import ApiKey
+
+    assert acme.get("/ui/incidents").status_code == 200
+    with engine.store.write() as session:
+        session.execute(update(ApiKey).where(ApiKey.tenant == "acme").values(revoked_at=dt.datetime.now(dt.timezone.utc)))
+    response = acme.get("/ui/incidents", follow_redirects=False)
+    assert response.status_code == 303 and response.headers["location"].startswith("/ui/login")
+    assert acme.get("/ui/", follow_redirects=False).status_code == 303

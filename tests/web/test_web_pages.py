@@ -59,6 +59,8 @@ def test_ack_and_resolve_buttons_act_through_the_engine(engine: Engine, acme: Te
     response = acme.post(f"/ui/incidents/{incident_id}/resolve", data={"csrf": _csrf(response.text)})
     assert _only_incident(engine, "acme")["status"] == "resolved"
     assert 'id="resolve"' not in response.text
+    again = acme.post(f"/ui/incidents/{incident_id}/ack", data={"csrf": _csrf(response.text)})
+    assert again.status_code == 409 and "refused to ack" in again.text
 
 
 def test_actions_need_the_forms_token_and_stay_in_the_tenant(engine: Engine, acme: TestClient,

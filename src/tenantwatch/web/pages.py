@@ -15,12 +15,37 @@ from starlette.responses import Response
 from tenantwatch.web import prometheus, reports, slo
 from tenantwatch.web.engine_api import EngineApi, EngineError
 from tenantwatch.web.login import csrf_ok
-from tenantwatch.web.sessions import current_session
+from tenantwatch.web.sessions import COOKIE_NAME, Session, current_session, session_store
 from tenantwatch.web.signals import SIGNALS, SignalError, check_tenant_id
 from tenantwatch.web.views import page, to_login, visible_tenants
 
 router = APIRouter()
-FILTERS = ("status", "severity", "service")
+
+
+class KeyRevoked(Exception):
+    """The engine no longer accepts the session's key: the session ends."""
+
+
+def _refused(request: Request, session: Session, exc: EngineError, incident_id: int, doing: str) -> Response:
+    """The page for an engine refusal: login again (key revoked), not found, or the engine's words."""
+    if exc.status == 401:
+        session_store(request).close(request.cookies.get(COOKIE_NAME))
+        return to_login(request)
+    if exc.status in (403, 404):
+        return page(request, "missing.html", session, status_code=404, message=f"Incident {incident_id} was not found.")
+    return page(request, "missing.html", session, status_code=409 if exc.status == 409 else 502,
+                message=f"The engine refused to {doing} incident {incident_id}: {exc}")
+
+
+async def _incidents(request: Request, session: Session, **filters: str) -> tuple[list[dict[str, Any]], str | None]:
+    """The viewer's incidents and, when the engine refused, its message instead."""
+    try:
+        return await EngineApi(request, session.key).incidents(**filters), None
+    except EngineError as exc:
+        if exc.status == 401:
+            session_store(request).close(request.cookies.get(COOKIE_NAME))
+            raise KeyRevoked from None
+        return [], str(exc)
 
 
 @router.get("/ui", include_in_schema=False)
@@ -29,20 +54,23 @@ async def overview(request: Request) -> Response:
     session = current_session(request)
     if session is None:
         return to_login(request)
-    incidents = await EngineApi(request, session.key).incidents()
+    try:
+        incidents, problem = await _incidents(request, session)
+    except KeyRevoked:
+        return to_login(request)
     tenants = visible_tenants(request, session, incidents)
     spec = getattr(request.app.state, "spec", None)
-    problem, ratios = None, {}
+    metrics_problem, ratios = None, {}
     if tenants:
         try:
             base = prometheus.prometheus_url(request)
             result = await prometheus.query(base, slo.error_ratio_query(tenants, slo.slo_period(spec)))
             ratios = slo.ratios_by_tenant(result)
         except prometheus.PrometheusUnavailable as exc:
-            problem = str(exc)
+            metrics_problem = str(exc)
     rows = slo.tenant_health(spec, tenants, incidents, ratios)
-    return page(request, "overview.html", session, rows=rows, prometheus_problem=problem,
-                reports=reports.listing(request, session.viewer))
+    return page(request, "overview.html", session, rows=rows, prometheus_problem=metrics_problem,
+                problem=problem, reports=reports.listing(request, session.viewer))
 
 
 @router.get("/ui/incidents", include_in_schema=False)
@@ -52,10 +80,9 @@ async def incident_list(request: Request, status: str = "", severity: str = "", 
         return to_login(request)
     chosen = {"status": status, "severity": severity, "service": service}
     try:
-        incidents = await EngineApi(request, session.key).incidents(**chosen)
-        problem = None
-    except EngineError as exc:
-        incidents, problem = [], str(exc)
+        incidents, problem = await _incidents(request, session, **chosen)
+    except KeyRevoked:
+        return to_login(request)
     return page(request, "incidents.html", session, incidents=incidents, filters=chosen, problem=problem)
 
 
@@ -67,9 +94,7 @@ async def incident_detail(request: Request, incident_id: int) -> Response:
     try:
         incident = await EngineApi(request, session.key).incident(incident_id)
     except EngineError as exc:
-        status = 404 if exc.status in (403, 404) else exc.status
-        return page(request, "missing.html", session, status_code=status,
-                    message=f"Incident {incident_id} was not found.")
+        return _refused(request, session, exc, incident_id, "show")
     return page(request, "incident.html", session, incident=incident, **_detail_sections(incident))
 
 
@@ -94,11 +119,7 @@ async def incident_action(request: Request, incident_id: int, action: str, csrf:
     try:
         await EngineApi(request, session.key).act(incident_id, action)
     except EngineError as exc:
-        if exc.status in (403, 404):
-            return page(request, "missing.html", session, status_code=404,
-                        message=f"Incident {incident_id} was not found.")
-        return page(request, "missing.html", session, status_code=409 if exc.status == 409 else 502,
-                    message=f"The engine refused to {action} incident {incident_id}: {exc}")
+        return _refused(request, session, exc, incident_id, action)
     return RedirectResponse(f"/ui/incidents/{incident_id}", status_code=303)
 
 

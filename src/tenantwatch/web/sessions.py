@@ -1,9 +1,9 @@
 """Dashboard sessions: a signed, HttpOnly, SameSite cookie that names a server-side session.
 
 The cookie carries only a random session id signed with itsdangerous; the API key the user
-typed stays in this process's memory, so it is never in a URL, a cookie or a log. The
-signing secret is TENANTWATCH_SESSION_SECRET or, without it, generated at start (sessions
-then end when the engine restarts).
+typed stays in this process's memory, so it is never in a URL, a cookie or a log (and
+sessions end when the engine restarts). The signing secret is TENANTWATCH_SESSION_SECRET
+or, without it, generated at start.
 """
 
 from __future__ import annotations
