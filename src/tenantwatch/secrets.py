@@ -6,6 +6,7 @@ spec and rendered files hold only references. Errors name the variable or file, 
 
 from __future__ import annotations
 
+import traceback
 from pathlib import Path
 from typing import Mapping
 
@@ -35,3 +36,11 @@ def resolve_secret(value: str, environ: Mapping[str, str], *, field: str = "secr
             raise SecretError(f"{field}: secret file {path} is empty")
         return resolved
     return value
+
+
+def error_origin(exc: BaseException) -> str:
+    """`Type at file:line` of an unexpected exception: enough to debug, without its message,
+    which may quote a URL, DSN or key."""
+    frames = traceback.extract_tb(exc.__traceback__)
+    place = f"{frames[-1].filename}:{frames[-1].lineno}" if frames else "?"
+    return f"{type(exc).__name__} at {place}"

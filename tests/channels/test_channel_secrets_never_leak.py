@@ -11,7 +11,7 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult
 from channel_recorder import ChannelRecorder
 
-from tenantwatch.channels import deliver
+from tenantwatch.channels import SENDERS, deliver
 from tenantwatch.spec.models import DiscordChannel, EmailChannel, PagerDutyChannel, SlackChannel, WebhookChannel
 
 SECRET = "S3CRET-7f3a9c-DO-NOT-LOG"
@@ -80,3 +80,18 @@ def test_missing_secret_error_names_the_variable_not_other_values(notification):
                      sleep=lambda s: None)
     assert "PD_ROUTING_KEY" in result.detail
     assert SECRET not in result.detail
+
+
+def test_a_sender_that_raises_does_not_leak_its_message(caplog, monkeypatch, notification):
+    def explodes(config, notification, environ):
+        raise RuntimeError(f"cannot post to https://hooks.example/{SECRET}")
+
+    class Config:
+        type = "explodes"
+
+    monkeypatch.setitem(SENDERS, "explodes", explodes)
+    caplog.set_level(logging.DEBUG)
+    result = deliver(Config(), notification, {}, attempts=2, sleep=lambda s: None)
+    assert not result.ok and "sender error: RuntimeError" in result.detail
+    assert SECRET not in caplog.text and SECRET not in repr(result)
+    assert "RuntimeError at" in caplog.text

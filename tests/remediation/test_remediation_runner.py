@@ -183,3 +183,21 @@ def test_as_remediator_adapts_one_rule_to_an_outcome(kube, kube_clients):
     refused = remediate(spec.rules[0], "acme", alert)
     assert refused.data["refused"] and refused.detail.startswith("refused: circuit open")
     assert len(kube.patches()) == 1
+
+
+def test_an_action_that_raises_is_a_failed_outcome_without_its_message(caplog):
+    class Explodes:
+        name = "redis_evict"
+
+        def plan(self, params, tenant, labels):
+            from tenantwatch.remediation import ACTIONS
+
+            return ACTIONS["redis_evict"].plan(params, tenant, labels)
+
+        def execute(self, plan, clients):
+            raise RuntimeError("redis://:hunter2@cache:6379 refused")
+
+    runner = RemediationRunner(remediation(EVICT), {}, Clock(), InMemoryHistory(), actions={"redis_evict": Explodes()})
+    [result] = runner.run(ALERT)
+    assert result.status == "failed" and result.outcome.detail == "redis_evict raised RuntimeError"
+    assert "hunter2" not in caplog.text and "hunter2" not in repr(result.audit())

@@ -12,7 +12,7 @@ import time
 from typing import Callable, Mapping
 
 from tenantwatch.channels.base import SENDERS, Notification, SendResult
-from tenantwatch.secrets import SecretError
+from tenantwatch.secrets import SecretError, error_origin
 
 log = logging.getLogger(__name__)
 
@@ -36,7 +36,7 @@ def _send_once(config: object, notification: Notification, environ: Mapping[str,
     except SecretError as exc:
         return SendResult(ok=False, detail=str(exc), retryable=False)
     except Exception as exc:  # a sender bug must not leak a secret-bearing message or kill the engine
-        log.exception("channel %s: sender raised %s", channel_type, type(exc).__name__, exc_info=False)
+        log.error("channel %s: sender raised %s", channel_type, error_origin(exc))
         return SendResult(ok=False, detail=f"sender error: {type(exc).__name__}", retryable=True)
 
 

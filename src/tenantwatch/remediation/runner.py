@@ -17,6 +17,7 @@ from typing import Any, Callable, Collection, Mapping
 from tenantwatch.remediation.base import ACTIONS, Action, Outcome, Plan
 from tenantwatch.remediation.guard import PlanError, tenant_from_labels
 from tenantwatch.remediation.history import History
+from tenantwatch.secrets import error_origin
 from tenantwatch.spec.models import Remediation, RemediationRule
 
 log = logging.getLogger(__name__)
@@ -162,5 +163,5 @@ class RemediationRunner:
         try:
             return action.execute(plan, self.clients)
         except Exception as exc:  # an action bug must be audited as a failure, not crash the engine
-            log.exception("remediation %s raised", plan.action)
+            log.error("remediation %s raised %s", plan.action, error_origin(exc))
             return Outcome(ok=False, detail=f"{plan.action} raised {type(exc).__name__}")
