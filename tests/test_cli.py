@@ -51,7 +51,16 @@ def snapshot(root: Path) -> dict[str, bytes | None]:
     return {str(p.relative_to(root)): (p.read_bytes() if p.is_file() else None) for p in sorted(root.rglob("*"))}
 
 
-# --- version and validate (real console script) ---------------------------------------
+# --- version and validate ---------------------------------------------------------------
+# The console script itself is run a few times; the other cases run in process (same app,
+# same stdout/stderr split) because every start of the script imports the whole product.
+
+@pytest.fixture
+def invoke(monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.delenv("MONITORING_ENV", raising=False)
+    runner = CliRunner()
+    return lambda *args: runner.invoke(app, [str(a) for a in args])
+
 
 def test_version_prints_the_version() -> None:
     proc = run("version")
@@ -75,48 +84,49 @@ def test_validate_prints_each_problem_as_path_and_message_on_stderr(tmp_path: Pa
     assert lines[-1].startswith("invalid: ") and "2 error(s)" in lines[-1]
 
 
-def test_warnings_pass_unless_strict(tmp_path: Path) -> None:
+def test_warnings_pass_unless_strict(invoke, tmp_path: Path) -> None:
     spec = write(tmp_path / "warn.yaml", VALID + "objectives: {latency_p95: 300ms}\n")
-    relaxed, strict = run("validate", spec), run("validate", spec, "--strict")
-    assert relaxed.returncode == 0 and strict.returncode == 2
-    for proc in (relaxed, strict):
-        assert "objectives.latency_p95: 0.3s is not a bucket edge" in proc.stderr
-        assert "[warning, line 7]" in proc.stderr
+    relaxed, strict = invoke("validate", spec), invoke("validate", spec, "--strict")
+    assert relaxed.exit_code == 0 and strict.exit_code == 2
+    for result in (relaxed, strict):
+        assert "objectives.latency_p95: 0.3s is not a bucket edge" in result.stderr
+        assert "[warning, line 7]" in result.stderr
 
 
-def test_validate_json_for_scripts(tmp_path: Path) -> None:
+def test_validate_json_for_scripts(invoke, tmp_path: Path) -> None:
     spec = write(tmp_path / "bad.yaml", VALID.replace("version: 1", "version: 2"))
-    proc = run("validate", spec, "--format", "json")
-    assert proc.returncode == 2
-    report = json.loads(proc.stdout)
+    result = invoke("validate", spec, "--format", "json")
+    assert result.exit_code == 2
+    report = json.loads(result.stdout)
     assert report["valid"] is False
     assert report["issues"] == [{"level": "error", "path": "version", "line": 1,
                                  "message": "unsupported spec version 2; this tenantwatch reads version 1"}]
 
 
-def test_a_secret_in_clear_is_a_warning_that_never_prints_the_secret(tmp_path: Path) -> None:
+def test_a_secret_in_clear_is_a_warning_that_never_prints_the_secret(invoke, tmp_path: Path) -> None:
     spec = write(tmp_path / "clear.yaml", VALID + f"channels:\n  chat: {{type: slack, webhook_url: 'https://hooks.test/{SECRET}'}}\n")
     for fmt in ("text", "json"):
-        proc = run("validate", spec, "--format", fmt)
-        assert proc.returncode == 0
-        assert "channels.chat.webhook_url" in proc.stdout + proc.stderr
-        assert SECRET not in proc.stdout + proc.stderr
+        result = invoke("validate", spec, "--format", fmt)
+        assert result.exit_code == 0
+        assert "channels.chat.webhook_url" in result.output
+        assert SECRET not in result.output
 
 
-def test_validate_honours_monitoring_env(tmp_path: Path) -> None:
+def test_validate_honours_monitoring_env(invoke, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     spec = write(tmp_path / "env.yaml", VALID + "environment: [not, text]\n")
-    assert run("validate", spec).returncode == 2
-    assert run("validate", spec, env={"MONITORING_ENV": "staging"}).returncode == 0
+    assert invoke("validate", spec).exit_code == 2
+    monkeypatch.setenv("MONITORING_ENV", "staging")
+    assert invoke("validate", spec).exit_code == 0
 
 
-def test_validate_a_missing_file(tmp_path: Path) -> None:
-    proc = run("validate", tmp_path / "nope.yaml")
-    assert proc.returncode == 2 and "cannot read the spec" in proc.stderr
+def test_validate_a_missing_file(invoke, tmp_path: Path) -> None:
+    result = invoke("validate", tmp_path / "nope.yaml")
+    assert result.exit_code == 2 and "cannot read the spec" in result.stderr
 
 
-def test_help_shows_examples() -> None:
-    proc = run("render", "--help")
-    assert proc.returncode == 0 and "--check" in proc.stdout and "Example" in proc.stdout
+def test_help_shows_examples(invoke) -> None:
+    result = invoke("render", "--help")
+    assert result.exit_code == 0 and "--check" in result.stdout and "Example" in result.stdout
 
 
 # --- render mechanics (in process, over targets defined here) -------------------------
@@ -133,11 +143,9 @@ def services_target(spec: Spec, options: RenderOptions) -> dict[str, str]:
 
 
 @pytest.fixture
-def cli(monkeypatch: pytest.MonkeyPatch):
+def cli(invoke, monkeypatch: pytest.MonkeyPatch):
     monkeypatch.setattr(render, "load_targets", lambda: {"prometheus": tenants_target, "alertmanager": services_target})
-    monkeypatch.delenv("MONITORING_ENV", raising=False)
-    runner = CliRunner()
-    return lambda *args: runner.invoke(app, [str(a) for a in args])
+    return invoke
 
 
 def test_render_writes_every_target_subtree(cli, tmp_path: Path) -> None:

@@ -121,6 +121,15 @@ BAD_SPECS = {
     "empty file": Bad("", "<root>", "the spec must be a mapping"),
     "unknown channel type": Bad(add("  # end\n").replace("type: slack,", "type: teams,"), "channels.slack",
                                 "unknown type 'teams'"),
+    "zero latency objective": Bad(add("objectives: {latency_p95: 0s}\n"), "objectives.latency_p95",
+                                  "must be more than 0, got '0s'"),
+    "zero slo period": Bad(add("slo_period: 0d\n"), "slo_period", "must be more than 0"),
+    "text field given a number": Bad(edit("platform: shop", "platform: 5"), "platform", "expected text, got int"),
+    "no services": Bad("version: 1\nplatform: shop\nservices: {}\n", "services", "needs at least one entry"),
+    "engine url not a URL": Bad(add("engine: {url: 'localhost'}\n"), "engine.url",
+                                "expected an http(s) URL like http://127.0.0.1:8080, got 'localhost'"),
+    "alertmanager target with a scheme": Bad(add("prometheus: {alertmanager: 'http://am:9093'}\n"),
+                                             "prometheus.alertmanager", "expected host:port like 127.0.0.1:9093"),
     "latency not a bucket edge": Bad(add("objectives: {latency_p95: 300ms}\n"), "objectives.latency_p95",
                                      "0.3s is not a bucket edge of service 'api'", "warning"),
     "secret in clear": Bad(edit("webhook_url: env:SLACK_URL", "webhook_url: 'https://hooks.slack.test/T0/B0/s3cr3tTOKEN'"),
@@ -198,3 +207,19 @@ def test_a_secret_in_clear_is_never_repeated_in_a_message() -> None:
     assert {i.path for i in issues} == {"channels.slack.webhook_url", "channels.mail.password", "channels.hook.url",
                                        "channels.pd.rooting"}
     assert secret not in "\n".join(map(str, issues))
+
+
+def test_an_alias_bomb_is_refused_instead_of_expanded() -> None:
+    lines = ['l0: &l0 ["x", "x", "x", "x", "x", "x", "x", "x", "x", "x"]']
+    lines += [f"l{i}: &l{i} [" + ", ".join([f"*l{i - 1}"] * 10) + "]" for i in range(1, 7)]  # 10^7 values
+    [issue] = load_text("\n".join(lines) + "\n", environ={}).issues
+    assert issue.path == "<yaml>" and "expands to 12,345,685 values, more than 1,000,000" in issue.message
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ("version: 1\nloop: &loop [*loop]\n", "an alias refers to a node that contains it"),
+    ("version: 1\ndeep: " + "[" * 500 + "]" * 500 + "\n", "nested more than 64 levels deep"),
+])
+def test_unexpandable_yaml_is_an_error_not_a_crash(text: str, message: str) -> None:
+    [issue] = load_text(text, environ={}).issues
+    assert issue.path == "<yaml>" and message in issue.message

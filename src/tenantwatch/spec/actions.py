@@ -9,7 +9,7 @@ from __future__ import annotations
 from pydantic import Field
 
 from tenantwatch.spec.models import Model
-from tenantwatch.spec.units import Duration
+from tenantwatch.spec.units import PositiveDuration
 
 K8S_NAME = r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$"
 
@@ -33,7 +33,7 @@ class ScaleDeployment(Model):
 class CancelSlowQueries(Model):
     """pg_cancel_backend (or pg_terminate_backend) on queries running longer than older_than."""
 
-    older_than: Duration
+    older_than: PositiveDuration  # 0 would cancel every running query
     datname: str | None = Field(None, pattern=r"^[A-Za-z_][A-Za-z0-9_$-]*$")
     terminate: bool = False
 

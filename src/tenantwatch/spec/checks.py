@@ -7,8 +7,10 @@ failed to parse is skipped, so one bad section never hides the problems of anoth
 from __future__ import annotations
 
 import datetime as dt
+import re
 import zoneinfo
 from typing import Any, Callable, Iterator
+from urllib.parse import urlsplit
 
 from pydantic import ValidationError
 
@@ -264,3 +266,16 @@ def _static_targets(s: Sections) -> Iterator[Issue]:
         if not svc.targets:
             yield Issue("warning", dotted(("services", name, "targets")),
                         "discovery is static but the service lists no targets (host:port); it will not be scraped")
+
+
+@check()
+def _addresses(s: Sections) -> Iterator[Issue]:
+    """URLs and host:port values that end up in rendered configs, checked before they break one."""
+    for section, key in (("engine", "url"), ("runbook_base_url", None)):
+        if section in s:
+            value = getattr(s[section], key) if key else s[section]
+            parts = urlsplit(value)
+            if parts.scheme not in ("http", "https") or not parts.hostname:
+                yield _error((section, key) if key else (section,), f"expected an http(s) URL like http://127.0.0.1:8080, got {value!r}")
+    if "prometheus" in s and not re.fullmatch(r"[^\s:/]+:\d{1,5}", s["prometheus"].alertmanager):
+        yield _error(("prometheus", "alertmanager"), f"expected host:port like 127.0.0.1:9093, got {s['prometheus'].alertmanager!r}")

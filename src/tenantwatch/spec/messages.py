@@ -35,6 +35,15 @@ def describe(err: Any, choices: list[str] | None = None) -> str:
         return "expected a mapping of keys"
     if kind == "string_type" and err["loc"][-1] == "[key]":
         return f"a key must be text, got {value!r}; quote it in YAML"
+    if kind == "string_type":
+        return f"expected text, got {type(value).__name__}"  # never the value: text fields may hold secrets
+    if kind in ("greater_than", "greater_than_equal", "less_than", "less_than_equal"):
+        bound = next(iter(ctx.values()))
+        words = {"greater_than": "more than", "greater_than_equal": "at least", "less_than": "less than",
+                 "less_than_equal": "at most"}
+        return f"must be {words[kind]} {bound}, got {value!r}"
+    if kind == "too_short":
+        return "needs at least one entry"
     if kind == "list_type":
         return "expected a list"
     if kind.startswith(("datetime_", "date_")):

@@ -11,7 +11,7 @@ from typing import Annotated, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from tenantwatch.spec.units import Duration, Ratio, SecretRef
+from tenantwatch.spec.units import Duration, PositiveDuration, Ratio, SecretRef
 
 Severity = Literal["critical", "warning", "info"]
 ServiceKind = Literal["http", "postgres", "redis", "worker", "model"]
@@ -58,27 +58,27 @@ class PrometheusSettings(Model):
     """Where Prometheus finds Alertmanager and how often it scrapes and evaluates."""
 
     alertmanager: str = "127.0.0.1:9093"
-    scrape_interval: Duration = 30.0
-    evaluation_interval: Duration = 30.0
+    scrape_interval: PositiveDuration = 30.0
+    evaluation_interval: PositiveDuration = 30.0
 
 
 class AlertmanagerSettings(Model):
     """Native-receiver settings used with alert_delivery: alertmanager."""
 
     secrets_dir: str = "/etc/alertmanager/secrets"
-    resolve_timeout: Duration = 300.0
+    resolve_timeout: PositiveDuration = 300.0
 
 
 class Objectives(Model):
     """Targets and thresholds; every one can be overridden per tier and per tenant."""
 
-    latency_p95: Duration = 0.5
+    latency_p95: PositiveDuration = 0.5
     error_rate: Ratio = 0.01
     availability: Ratio = 0.999
     throughput_rps: float | None = Field(None, gt=0)
     throughput_drop: Ratio = 0.5
     cost_per_request_eur: float | None = Field(None, ge=0)
-    resolution_time: Duration = 1800.0
+    resolution_time: PositiveDuration = 1800.0
     cpu_saturation: Ratio = 0.9
     memory_saturation: Ratio = 0.9
     volume_usage: Ratio = 0.85
@@ -86,7 +86,7 @@ class Objectives(Model):
     network_drops_per_second: float = Field(1, ge=0)
     connection_usage: Ratio = 0.8
     deadlocks_per_minute: float = Field(1, ge=0)
-    long_transaction: Duration = 300.0
+    long_transaction: PositiveDuration = 300.0
     redis_memory_usage: Ratio = 0.9
     redis_clients_usage: Ratio = 0.9
     queue_backlog: float = Field(1000, ge=0)
@@ -95,19 +95,19 @@ class Objectives(Model):
     drift_score: float = Field(0.2, ge=0)
     auth_failures_per_minute: float = Field(30, ge=0)
     conversion_drop: Ratio = 0.5
-    prediction_horizon: Duration = 14400.0
+    prediction_horizon: PositiveDuration = 14400.0
 
 
 class ObjectiveOverrides(Model):
     """The same keys as Objectives, all optional: only what a tier or tenant changes."""
 
-    latency_p95: Duration | None = None
+    latency_p95: PositiveDuration | None = None
     error_rate: Ratio | None = None
     availability: Ratio | None = None
     throughput_rps: float | None = Field(None, gt=0)
     throughput_drop: Ratio | None = None
     cost_per_request_eur: float | None = Field(None, ge=0)
-    resolution_time: Duration | None = None
+    resolution_time: PositiveDuration | None = None
     cpu_saturation: Ratio | None = None
     memory_saturation: Ratio | None = None
     volume_usage: Ratio | None = None
@@ -115,7 +115,7 @@ class ObjectiveOverrides(Model):
     network_drops_per_second: float | None = Field(None, ge=0)
     connection_usage: Ratio | None = None
     deadlocks_per_minute: float | None = Field(None, ge=0)
-    long_transaction: Duration | None = None
+    long_transaction: PositiveDuration | None = None
     redis_memory_usage: Ratio | None = None
     redis_clients_usage: Ratio | None = None
     queue_backlog: float | None = Field(None, ge=0)
@@ -124,7 +124,7 @@ class ObjectiveOverrides(Model):
     drift_score: float | None = Field(None, ge=0)
     auth_failures_per_minute: float | None = Field(None, ge=0)
     conversion_drop: Ratio | None = None
-    prediction_horizon: Duration | None = None
+    prediction_horizon: PositiveDuration | None = None
 
     def set_values(self) -> dict[str, float]:
         """Only the keys this override sets."""
@@ -245,7 +245,7 @@ class Spec(Model):
     prometheus: PrometheusSettings = PrometheusSettings()
     alertmanager: AlertmanagerSettings = AlertmanagerSettings()
     discovery: Literal["kubernetes", "static"] = "kubernetes"
-    slo_period: Duration = 30 * 86400.0
+    slo_period: PositiveDuration = 30 * 86400.0
     runbook_base_url: str = "https://runbooks.example.com/tenantwatch"
     objectives: Objectives = Objectives()
     channels: dict[str, Channel] = {}

@@ -75,5 +75,6 @@ def id_problem(value: object) -> str | None:
 
 
 Duration = Annotated[float, BeforeValidator(parse_duration)]
+PositiveDuration = Annotated[float, BeforeValidator(parse_duration), Field(gt=0)]  # a window or objective of 0 means nothing
 Ratio = Annotated[float, BeforeValidator(parse_ratio)]
 SecretRef = Annotated[str, Field(json_schema_extra={"sensitive": True})]

@@ -11,6 +11,10 @@ from tenantwatch.spec.issues import Issue, dotted
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
+MAX_VALUES = 1_000_000  # far above a 100 000-tenant spec; stops an alias bomb from expanding forever
+MAX_DEPTH = 64  # a spec is about 6 levels deep
+
+
 class YamlDocument:
     """The plain data of a YAML file plus the line of every path in it."""
 
@@ -27,7 +31,11 @@ class YamlDocument:
             self.data: Any = None
             return
         self._loader = loader
-        self.data = self._build(node, ()) if node is not None else None
+        self.data = None
+        if node is not None and (problem := _expansion_problem(node)):
+            self.issues.append(Issue("error", "<yaml>", problem))
+        elif node is not None:
+            self.data = self._build(node, ())
 
     def line_of(self, loc: tuple[object, ...]) -> int | None:
         """The line of the deepest known prefix of a location."""
@@ -60,3 +68,35 @@ class YamlDocument:
         if isinstance(node, yaml.SequenceNode):
             return [self._build(item, (*loc, i)) for i, item in enumerate(node.value)]
         return self._loader.construct_object(node, deep=True)
+
+
+def _expansion_problem(root: yaml.Node) -> str | None:
+    """Why the document cannot be expanded (an alias that contains itself, nesting deeper
+    than any spec, or aliases repeated into more than MAX_VALUES values); each node is
+    counted once, so the check itself stays fast."""
+    sizes: dict[int, int] = {}
+    in_progress: set[int] = set()
+
+    def size(node: yaml.Node, depth: int) -> int:
+        if id(node) in sizes:
+            return sizes[id(node)]
+        if id(node) in in_progress:
+            raise _Unexpandable("an alias refers to a node that contains it (a recursive structure cannot be a spec)")
+        if depth > MAX_DEPTH:
+            raise _Unexpandable(f"values are nested more than {MAX_DEPTH} levels deep")
+        in_progress.add(id(node))
+        children = ([v for pair in node.value for v in pair] if isinstance(node, yaml.MappingNode)
+                    else node.value if isinstance(node, yaml.SequenceNode) else [])
+        sizes[id(node)] = 1 + sum(size(child, depth + 1) for child in children)
+        in_progress.discard(id(node))
+        return sizes[id(node)]
+
+    try:
+        total = size(root, 0)
+    except _Unexpandable as exc:
+        return str(exc)
+    return f"the document expands to {total:,} values, more than {MAX_VALUES:,} (aliases repeated too often?)" if total > MAX_VALUES else None
+
+
+class _Unexpandable(Exception):
+    pass
