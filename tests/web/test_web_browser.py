@@ -7,6 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Iterator
 
+import httpx
 import pytest
 from web_support import Engine, ServedApp
 
@@ -67,6 +68,17 @@ def test_a_new_incident_appears_without_a_reload(engine: Engine, served: ServedA
     assert "alice" in page.inner_text("#timeline")
     page.screenshot(path=str(ARTIFACTS / "incident-detail.png"), full_page=True)
 
+    # resolved elsewhere (through the API): the open detail page follows without a reload
+    page.wait_for_selector("#live-state.on")
+    page.evaluate("window.__notReloaded = true")
+    incident_id = page.get_attribute("body", "data-incident-id")
+    resolved = httpx.post(f"{served.url}/api/v1/incidents/{incident_id}/resolve",
+                          headers={"Authorization": f"Bearer {engine.keys['admin']}"}, timeout=10)
+    assert resolved.status_code == 200
+    page.wait_for_selector("#incident-status:has-text('resolved')")
+    assert page.evaluate("window.__notReloaded") is True
+    assert "root" in page.inner_text("#timeline") and not page.query_selector("#resolve")
+
 
 def test_charts_draw_the_tenants_series(engine: Engine, served: ServedApp, browser_page,  # type: ignore[no-untyped-def]
                                         prometheus_url: str) -> None:
@@ -87,6 +99,16 @@ def test_charts_page_explains_missing_metrics(engine: Engine, served: ServedApp,
     page.goto(f"{served.url}/ui/charts?tenant=acme")
     message = page.wait_for_selector(".chart[data-signal=traffic] .chart-message:not([hidden])")
     assert "PROMETHEUS_URL" in message.inner_text()
+
+
+def test_overview_counts_follow_new_incidents(engine: Engine, served: ServedApp, browser_page) -> None:  # type: ignore[no-untyped-def]
+    page = browser_page
+    _log_in(page, served, engine.keys["admin"])
     page.goto(f"{served.url}/ui/")
-    page.wait_for_selector("#tenants")
+    page.wait_for_selector("#live-state.on")
+    assert page.inner_text('[data-open-count="acme"]') == "0"
+    engine.post_alert("acme", "HighErrorRate", severity="critical", via=served.url)
+    page.wait_for_selector('[data-health="acme"].critical')
+    assert page.inner_text('[data-open-count="acme"]') == "1"
+    assert page.inner_text('[data-open-count="globex"]') == "0"
     page.screenshot(path=str(ARTIFACTS / "overview-admin.png"), full_page=True)
