@@ -126,3 +126,16 @@ def test_long_alert_text_stays_within_the_services_limits(recorder, make_notific
     embed_text = embed["title"] + embed["description"] + embed["footer"]["text"] + "".join(
         f["name"] + f["value"] for f in embed["fields"])
     assert len(embed_text) <= 6000
+
+
+@pytest.mark.parametrize("url", ["/incidents/42", "javascript:alert(1)", "https://x/ with space", None])
+def test_a_link_that_services_would_refuse_is_left_out(recorder, make_notification, url):
+    notification = make_notification(url=url)
+    for config in (SlackChannel(type="slack", webhook_url=recorder.url("/s")),
+                   DiscordChannel(type="discord", webhook_url=recorder.url("/d")),
+                   PagerDutyChannel(type="pagerduty", routing_key="k", url=recorder.url("/p"))):
+        assert deliver(config, notification, {}, **NO_WAIT).ok
+    slack, discord, pagerduty = (r.json() for r in recorder.delivered)
+    assert all(block["type"] != "actions" for block in slack["blocks"])
+    assert "url" not in discord["embeds"][0]
+    assert "links" not in pagerduty and "client_url" not in pagerduty

@@ -12,7 +12,7 @@ from typing import Any, Mapping
 
 from tenantwatch.channels.base import Notification, SendResult, register
 from tenantwatch.channels.http import post_json
-from tenantwatch.channels.messages import colour, facts, headline, render, truncate
+from tenantwatch.channels.messages import colour, facts, headline, link, render, truncate
 from tenantwatch.secrets import resolve_secret
 from tenantwatch.spec.models import DiscordChannel
 
@@ -32,8 +32,9 @@ def payload(notification: Notification) -> dict[str, Any]:
         "fields": [{"name": name, "value": truncate(value, FIELD_LIMIT), "inline": True} for name, value in facts(notification)],
         "footer": {"text": f"tenantwatch · {notification.dedup_key}"},
     }
-    if notification.url:
-        embed["url"] = notification.url
+    url = link(notification)
+    if url:
+        embed["url"] = url
     return {"content": truncate(line, CONTENT_LIMIT), "embeds": [embed], "allowed_mentions": {"parse": []}}
 
 

@@ -18,6 +18,7 @@ SEVERITY_COLOURS = {"critical": "#d00000", "warning": "#f2a900", "info": "#439fe
 EVENT_COLOURS = {"acknowledge": "#8a8a8a", "resolve": "#2eb886"}
 DEFAULT_COLOUR = "#439fe0"
 HEADLINE = "headline.txt.j2"
+MAX_LINK = 2000
 EVENT_WORDS = {"trigger": "TRIGGERED", "acknowledge": "ACKNOWLEDGED", "resolve": "RESOLVED"}
 
 
@@ -56,6 +57,7 @@ def context(notification: Notification) -> dict[str, Any]:
         "severity_word": notification.severity.upper(),
         "services": ", ".join(notification.services),
         "colour": colour(notification),
+        "link": link(notification),
     }
     line = _environment().get_template(HEADLINE).render(words)
     return {**words, "headline": one_line(line)}
@@ -69,6 +71,13 @@ def render(template: str, notification: Notification) -> str:
 def headline(notification: Notification) -> str:
     """`[TRIGGERED] [CRITICAL] acme: title`, the first line of every message."""
     return context(notification)["headline"]
+
+
+def link(notification: Notification) -> str | None:
+    """The incident URL if it is absolute http(s): Slack and Discord refuse a whole message
+    (HTTP 400) over a malformed link, so a bad one is left out rather than sent."""
+    url = notification.url or ""
+    return url if url.startswith(("https://", "http://")) and len(url) <= MAX_LINK and " " not in url else None
 
 
 def one_line(text: str) -> str:

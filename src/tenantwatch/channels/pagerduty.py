@@ -12,7 +12,7 @@ from typing import Any, Mapping
 
 from tenantwatch.channels.base import Notification, SendResult, register
 from tenantwatch.channels.http import post_json
-from tenantwatch.channels.messages import render, truncate
+from tenantwatch.channels.messages import link, render, truncate
 from tenantwatch.secrets import resolve_secret
 from tenantwatch.spec.models import PagerDutyChannel
 
@@ -48,9 +48,10 @@ def payload(routing_key: str, notification: Notification) -> dict[str, Any]:
         },
     }
     body["client"] = SOURCE
-    if notification.url:
-        body["client_url"] = notification.url
-        body["links"] = [{"href": notification.url, "text": "Open the incident in tenantwatch"}]
+    url = link(notification)
+    if url:
+        body["client_url"] = url
+        body["links"] = [{"href": url, "text": "Open the incident in tenantwatch"}]
     return body
 
 

@@ -13,7 +13,7 @@ from typing import Any, Mapping
 
 from tenantwatch.channels.base import Notification, SendResult, register
 from tenantwatch.channels.http import post_json
-from tenantwatch.channels.messages import colour, facts, headline, render, slack_escape, truncate
+from tenantwatch.channels.messages import colour, facts, headline, link, render, slack_escape, truncate
 from tenantwatch.secrets import resolve_secret
 from tenantwatch.spec.models import SlackChannel
 
@@ -33,9 +33,10 @@ def payload(config: SlackChannel, notification: Notification) -> dict[str, Any]:
             for name, value in facts(notification)
         ]},
     ]
-    if notification.url:
+    url = link(notification)
+    if url:
         blocks.append({"type": "actions", "elements": [
-            {"type": "button", "text": {"type": "plain_text", "text": "Open incident"}, "url": notification.url},
+            {"type": "button", "text": {"type": "plain_text", "text": "Open incident"}, "url": url},
         ]})
     body: dict[str, Any] = {
         "text": slack_escape(line),
