@@ -28,8 +28,9 @@ class Request:
 class ChannelRecorder:
     """Start with `with ChannelRecorder() as server:`; `server.url(path)` is where to post."""
 
-    def __init__(self, statuses: list[int] | None = None) -> None:
+    def __init__(self, statuses: list[int] | None = None, retry_after: str | None = None) -> None:
         self.statuses = list(statuses or [])
+        self.retry_after = retry_after
         self.requests: list[Request] = []
         self._lock = threading.Lock()
         recorder = self
@@ -43,6 +44,8 @@ class ChannelRecorder:
                 answer = b'{"status": "success"}' if status < 300 else b'{"error": "scripted"}'
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json")
+                if status >= 300 and recorder.retry_after is not None:
+                    self.send_header("Retry-After", recorder.retry_after)
                 self.send_header("Content-Length", str(len(answer)))
                 self.end_headers()
                 self.wfile.write(answer)

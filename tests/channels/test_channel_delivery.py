@@ -85,3 +85,11 @@ def test_unknown_channel_type_is_refused(notification):
 @pytest.mark.parametrize(("attempts", "backoff", "expected"), [(1, 1, []), (4, 1, [1, 2, 4]), (9, 10, [10, 20, 40, 60, 60, 60, 60, 60])])
 def test_backoff_doubles_and_is_capped(attempts, backoff, expected):
     assert backoff_delays(attempts, backoff) == expected
+
+
+@pytest.mark.parametrize(("retry_after", "waits"), [("7", [7.0]), ("0", [1.0]), ("3600", [60.0]), ("Wed, 21 Oct 2015 07:28:00 GMT", [1.0])])
+def test_retry_after_is_honoured_within_the_cap(notification, retry_after, waits):
+    slept: list[float] = []
+    with ChannelRecorder(statuses=[429], retry_after=retry_after) as server:
+        result = deliver(slack(server.url("/hook")), notification, {}, attempts=2, backoff=1, sleep=slept.append)
+    assert result.ok and slept == waits

@@ -39,6 +39,7 @@ class SendResult:
     ok: bool
     detail: str = ""
     retryable: bool = True
+    retry_after: float | None = None  # seconds the service asked us to wait (HTTP Retry-After)
 
 
 class Sender(Protocol):

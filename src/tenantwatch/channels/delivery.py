@@ -60,12 +60,13 @@ def deliver(
         result = _send_once(config, notification, environ)
         if result.ok or not result.retryable or attempt > len(delays):
             break
+        wait = min(max(delays[attempt - 1], result.retry_after or 0.0), MAX_BACKOFF_SECONDS)
         log.warning("channel %s: incident %s %s attempt %d failed (%s); retrying in %.1fs",
-                    channel_type, notification.incident_id, notification.event, attempt, result.detail, delays[attempt - 1])
-        sleep(delays[attempt - 1])
+                    channel_type, notification.incident_id, notification.event, attempt, result.detail, wait)
+        sleep(wait)
     outcome = "sent" if result.ok else "failed"
     if not result.ok:
         log.warning("channel %s: incident %s %s failed after %d attempt(s): %s",
                     channel_type, notification.incident_id, notification.event, attempt, result.detail)
     return SendResult(ok=result.ok, detail=f"{outcome} after {attempt} attempt(s): {result.detail}",
-                      retryable=result.retryable)
+                      retryable=result.retryable, retry_after=result.retry_after)

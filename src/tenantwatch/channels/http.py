@@ -38,12 +38,24 @@ def _client() -> httpx.Client:
     return httpx.Client(timeout=TIMEOUT_SECONDS, headers={"User-Agent": USER_AGENT})
 
 
-def classify(status: int) -> SendResult:
-    """2xx sent; 429 and 5xx retryable; any other 4xx is our fault and not retried."""
+def classify(status: int, retry_after: str | None = None) -> SendResult:
+    """2xx sent; 429 and 5xx retryable (honouring Retry-After seconds); any other 4xx is our
+    fault and not retried."""
     if 200 <= status < 300:
         return SendResult(ok=True, detail=f"HTTP {status}")
     retryable = status == 429 or status >= 500
-    return SendResult(ok=False, detail=f"HTTP {status}", retryable=retryable)
+    return SendResult(ok=False, detail=f"HTTP {status}", retryable=retryable, retry_after=_seconds(retry_after))
+
+
+def _seconds(value: str | None) -> float | None:
+    """Retry-After as delta-seconds; the HTTP-date form and garbage are ignored (backoff applies)."""
+    if value is None:
+        return None
+    try:
+        seconds = float(value)
+    except ValueError:
+        return None
+    return seconds if 0 <= seconds < float("inf") else None
 
 
 def post_json(url: str, payload: Mapping[str, Any], *, timeout: float = TIMEOUT_SECONDS) -> SendResult:
@@ -59,4 +71,4 @@ def post_json(url: str, payload: Mapping[str, Any], *, timeout: float = TIMEOUT_
         return SendResult(ok=False, detail=f"network error: {type(exc).__name__}", retryable=True)
     finally:
         _sending.reset(token)
-    return classify(response.status_code)
+    return classify(response.status_code, response.headers.get("Retry-After"))
