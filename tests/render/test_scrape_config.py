@@ -66,11 +66,23 @@ def promtool_check(tmp_path: Path, text: str, *extra: str) -> subprocess.Complet
 
 
 @pytest.mark.parametrize("separation", [True, False])
-def test_kubernetes_discovery_passes_promtool(tmp_path: Path, separation: bool) -> None:
-    # --syntax-only: the kubelet jobs read the service-account token, which exists only in a pod.
-    text = prometheus_config(make_spec(separation=separation), RenderOptions(), ["rules/*.yml"])
-    proc = promtool_check(tmp_path, text, "--syntax-only")
+def test_kubernetes_discovery_passes_full_promtool_check(tmp_path: Path, separation: bool) -> None:
+    text = prometheus_config(make_spec(separation=separation), RenderOptions(), [])
+    proc = promtool_check(tmp_path, text)
     assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_kubelet_token_file_when_the_spec_names_one(tmp_path: Path) -> None:
+    spec = make_spec()
+    in_cluster = spec.model_copy(update={"prometheus": spec.prometheus.model_copy(
+        update={"kubelet_token_file": "/var/run/secrets/kubernetes.io/serviceaccount/token"})})
+    by_name = jobs(config(in_cluster))
+    for job in (conventions.SCRAPE_JOB_CADVISOR, conventions.SCRAPE_JOB_KUBELET):
+        assert by_name[job]["authorization"] == {"credentials_file": "/var/run/secrets/kubernetes.io/serviceaccount/token"}
+    # syntax only: the token exists only inside a pod
+    proc = promtool_check(tmp_path, prometheus_config(in_cluster, RenderOptions(), []), "--syntax-only")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "authorization" not in jobs(config(spec))[conventions.SCRAPE_JOB_KUBELET]
 
 
 @pytest.mark.parametrize("separation", [True, False])

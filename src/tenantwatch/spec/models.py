@@ -60,6 +60,10 @@ class PrometheusSettings(Model):
     alertmanager: str = "127.0.0.1:9093"
     scrape_interval: PositiveDuration = 30.0
     evaluation_interval: PositiveDuration = 30.0
+    # Bearer token for the kubelet (cAdvisor, volume stats); in a pod usually
+    # /var/run/secrets/kubernetes.io/serviceaccount/token. Off by default, so the rendered
+    # prometheus.yml passes a full `promtool check config` outside the cluster.
+    kubelet_token_file: str | None = None
 
 
 class AlertmanagerSettings(Model):

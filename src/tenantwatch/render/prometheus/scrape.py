@@ -15,11 +15,10 @@ import yaml
 
 from tenantwatch import conventions as names
 from tenantwatch.render import RenderError, RenderOptions
+from tenantwatch.render.prometheus.timing import intervals
 from tenantwatch.spec import Spec
 from tenantwatch.spec.units import format_duration
 
-FAST_INTERVAL = "5s"
-SERVICE_ACCOUNT = "/var/run/secrets/kubernetes.io/serviceaccount"
 _TENANT_NAMESPACE = names.NAMESPACE_PREFIX + "(.+)"  # ids are DNS-1123: no regex metacharacters
 # `_metrics._tcp.<app>.tenant-<id>.svc` -> namespace "tenant-<id>" ($1), tenant "<id>" ($2)
 _RECORD_NAMESPACE = r"_[^.]+\._tcp\.[^.]+\.(" + names.NAMESPACE_PREFIX + r"([^.]+))\.svc.*"
@@ -32,11 +31,11 @@ _INFRA_JOBS = (names.SCRAPE_JOB_CADVISOR, names.SCRAPE_JOB_KUBELET, names.SCRAPE
 
 def prometheus_config(spec: Spec, options: RenderOptions, rule_files: list[str]) -> str:
     """The prometheus.yml text for a spec; `rule_files` are paths relative to prometheus.yml."""
-    interval = FAST_INTERVAL if options.profile == "fast" else None
+    scrape, evaluation = intervals(spec, options)  # the same ones the rule windows are sized for
     config = {
         "global": {
-            "scrape_interval": interval or format_duration(spec.prometheus.scrape_interval),
-            "evaluation_interval": interval or format_duration(spec.prometheus.evaluation_interval),
+            "scrape_interval": format_duration(scrape),
+            "evaluation_interval": format_duration(evaluation),
             "external_labels": {"environment": spec.environment, "platform": spec.platform},
         },
         "rule_files": list(rule_files),
@@ -106,24 +105,27 @@ def _srv(records: list[str]) -> dict:
     return {"names": records, "type": "SRV", "refresh_interval": "1m"}
 
 
-def _kubelet_job(job_name: str, metrics_path: str) -> dict:
+def _kubelet_job(job_name: str, metrics_path: str, token_file: str | None) -> dict:
     """The kubelet of every node (the `kubelet` headless Service kube-prometheus keeps in
-    kube-system), over HTTPS with Prometheus' service-account token."""
-    return {
+    kube-system), over HTTPS, with the bearer token file the spec names."""
+    job = {
         "job_name": job_name,
         "scheme": "https",
         "metrics_path": metrics_path,
-        "authorization": {"credentials_file": f"{SERVICE_ACCOUNT}/token"},
         "tls_config": {"insecure_skip_verify": True},  # kubelet serving certificates are mostly self-signed
         "dns_sd_configs": [{"names": [KUBELET_SERVICE], "type": "A", "port": 10250}],
     }
+    if token_file:
+        job["authorization"] = {"credentials_file": token_file}
+    return job
 
 
 def _kubernetes_infra_jobs(spec: Spec) -> list[dict]:
     """Container, volume and node metrics. kube-state-metrics labels describe other objects,
     so its namespace/pod labels are kept as exposed (honor_labels)."""
-    cadvisor = _with_tenant_mapping(spec, _kubelet_job(names.SCRAPE_JOB_CADVISOR, "/metrics/cadvisor"))
-    kubelet = _with_tenant_mapping(spec, _kubelet_job(names.SCRAPE_JOB_KUBELET, "/metrics"))
+    token = spec.prometheus.kubelet_token_file
+    cadvisor = _with_tenant_mapping(spec, _kubelet_job(names.SCRAPE_JOB_CADVISOR, "/metrics/cadvisor", token))
+    kubelet = _with_tenant_mapping(spec, _kubelet_job(names.SCRAPE_JOB_KUBELET, "/metrics", token))
     ksm = _with_tenant_mapping(spec, {"job_name": names.SCRAPE_JOB_KUBE_STATE_METRICS, "honor_labels": True,
                                       "dns_sd_configs": [{"names": [KUBE_STATE_METRICS_SERVICE], "type": "A", "port": 8080}]})
     node = {"job_name": names.SCRAPE_JOB_NODE_EXPORTER,
