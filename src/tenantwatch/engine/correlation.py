@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Iterable
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tenantwatch.engine.incidents import IncidentChanges, attach_alert, is_incident_severity, open_incident
+from tenantwatch.engine.incidents import IncidentChanges, NewAlert, attach_alert, is_incident_severity, open_incident
 from tenantwatch.engine.store.models import Alert, Incident
 from tenantwatch.spec.models import Spec
 
@@ -74,7 +74,7 @@ class Correlator:
     def __init__(self, config: EngineConfig) -> None:
         self.config = config
 
-    def assign(self, session: Session, alerts: list[Alert], *, who: str, now: dt.datetime, changes: IncidentChanges) -> None:
+    def assign(self, session: Session, alerts: list[NewAlert], *, who: str, now: dt.datetime, changes: IncidentChanges) -> None:
         alerts = [a for a in alerts if is_incident_severity(a.severity)]
         if not alerts:
             return
@@ -91,7 +91,7 @@ class Correlator:
                 attach_alert(session, self.config, incident, alert, who=who, now=now, changes=changes)
             by_fingerprint[(alert.tenant, alert.fingerprint)] = incident
 
-    def _related(self, candidates: list[Incident], alert: Alert) -> Incident | None:
+    def _related(self, candidates: list[Incident], alert: NewAlert) -> Incident | None:
         graph = self.config.graph
         for incident in reversed(candidates):  # the most recent first
             if graph.related_to_any(alert.service, incident.services or [None]):

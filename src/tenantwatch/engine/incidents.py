@@ -10,7 +10,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from tenantwatch.engine.escalation_plan import cancel_pending, plan_escalation
@@ -19,6 +19,34 @@ from tenantwatch.engine.store.models import Alert, Incident, TimelineEvent
 
 if TYPE_CHECKING:
     from tenantwatch.engine.config import EngineConfig
+
+Identity = tuple[str, str, dt.datetime]  # tenant, fingerprint, startsAt
+
+
+@dataclass
+class NewAlert:
+    """An alert about to be inserted: correlated first, so its row is written once, complete."""
+
+    tenant: str
+    fingerprint: str
+    starts_at: dt.datetime
+    ends_at: dt.datetime | None
+    status: str
+    alertname: str
+    service: str | None
+    severity: str
+    labels: dict[str, str]
+    annotations: dict[str, str]
+    received_at: dt.datetime
+    incident_id: int | None = None
+
+    @property
+    def identity(self) -> Identity:
+        return (self.tenant, self.fingerprint, self.starts_at)
+
+    def row(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
 
 SEVERITY_RANK = {"info": 1, "warning": 2, "critical": 3}
 ENGINE = "engine"  # "who" of what the engine does by itself
@@ -30,19 +58,29 @@ class Conflict(Exception):
 
 @dataclass
 class IncidentChanges:
+    """What a transaction changed: timeline rows to write (in one statement, by `flush`),
+    the incidents touched and the events to publish after the commit."""
+
     touched: set[int] = field(default_factory=set)
     events: list[dict[str, Any]] = field(default_factory=list)
+    timeline: list[dict[str, Any]] = field(default_factory=list)
 
     def note(self, session: Session, incident: Incident, kind: str, who: str, detail: str, now: dt.datetime) -> None:
         """Add a timeline entry and remember the change for publishing."""
-        session.add(TimelineEvent(incident_id=incident.id, at=now, kind=kind, who=who, detail=detail))
+        self.timeline.append({"incident_id": incident.id, "at": now, "kind": kind, "who": who, "detail": detail})
         incident.updated_at = now
         self.touched.add(incident.id)
         self.events.append({"type": "incident", "id": incident.id, "tenant": incident.tenant,
                             "status": incident.status, "kind": kind})
 
+    def flush(self, session: Session) -> None:
+        """Write the noted timeline rows; call before the commit."""
+        if self.timeline:
+            session.execute(insert(TimelineEvent), self.timeline)
+            self.timeline = []
 
-def describe(alert: Alert) -> str:
+
+def describe(alert: Alert | NewAlert) -> str:
     return alert.alertname + (f" on {alert.service}" if alert.service else "") + f" ({alert.severity})"
 
 
@@ -50,7 +88,7 @@ def is_incident_severity(severity: str) -> bool:
     return severity in SEVERITY_RANK
 
 
-def open_incident(session: Session, config: EngineConfig, alert: Alert, *, who: str, now: dt.datetime,
+def open_incident(session: Session, config: EngineConfig, alert: NewAlert, *, who: str, now: dt.datetime,
                   changes: IncidentChanges) -> Incident:
     summary = str(alert.annotations.get("summary") or "").strip()
     incident = Incident(
@@ -60,16 +98,16 @@ def open_incident(session: Session, config: EngineConfig, alert: Alert, *, who: 
     )
     session.add(incident)
     session.flush()
-    alert.incident = incident
+    alert.incident_id = incident.id
     changes.note(session, incident, "opened", who, describe(alert), now)
     plan_escalation(session, config.spec, incident, new=True)
     return incident
 
 
-def attach_alert(session: Session, config: EngineConfig, incident: Incident, alert: Alert, *, who: str,
+def attach_alert(session: Session, config: EngineConfig, incident: Incident, alert: NewAlert, *, who: str,
                  now: dt.datetime, changes: IncidentChanges) -> None:
     """Join an alert to an incident: services, root cause, severity (max) and escalation follow."""
-    alert.incident = incident
+    alert.incident_id = incident.id
     if alert.service and alert.service not in incident.services:
         incident.services = [*incident.services, alert.service]
         incident.root_cause = config.graph.root_cause(incident.services)

@@ -1,8 +1,9 @@
 """Intake of the Alertmanager webhook (payload version 4) into the store, in one transaction.
 
-New alerts are inserted in bulk (`INSERT ... ON CONFLICT DO NOTHING` on the alert identity
-tenant + fingerprint + startsAt), so a repeated payload changes nothing; only the alerts that
-were really new are correlated into incidents, and resolved alerts close what they opened.
+An alert's identity is tenant + fingerprint + startsAt: identities already stored are left
+alone (a repeated payload changes nothing), new ones are correlated into incidents and
+inserted in bulk (`INSERT ... ON CONFLICT DO NOTHING`), and resolved alerts close what they
+opened.
 Alerts whose severity is not one of critical/warning/info (the Watchdog's `none`) are stored
 but open no incident.
 """
@@ -12,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Iterable, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from sqlalchemy import select, tuple_
@@ -20,11 +21,12 @@ from sqlalchemy.orm import Session
 
 from tenantwatch import conventions
 from tenantwatch.engine.correlation import Correlator
-from tenantwatch.engine.incidents import IncidentChanges, close_if_all_resolved, describe
+from tenantwatch.engine.incidents import Identity, IncidentChanges, NewAlert, close_if_all_resolved, describe
 from tenantwatch.engine.store.bulk import insert_ignore
 from tenantwatch.engine.store.models import Alert, Incident
 
 MAX_BODY_BYTES = 10 * 1024 * 1024
+LOOKUP_CHUNK = 500
 _NO_END = dt.datetime(1900, 1, 1, tzinfo=dt.timezone.utc)  # Alertmanager sends 0001-01-01 for "no end"
 
 
@@ -97,47 +99,59 @@ class IntakeResult:
                 "incidents": sorted(self.changes.touched)}
 
 
-def _row(alert: AlertIn, now: dt.datetime) -> dict[str, object]:
+def _new_alert(alert: AlertIn, now: dt.datetime) -> NewAlert:
     labels = alert.labels
     ends = alert.endsAt if alert.endsAt and alert.endsAt > _NO_END else None
-    return {
-        "tenant": labels[conventions.TENANT], "fingerprint": alert.identity_fingerprint,
-        "starts_at": alert.startsAt, "ends_at": ends if alert.status == "resolved" else None,
-        "status": alert.status, "alertname": labels.get("alertname", "alert")[:200],
-        "service": labels.get(conventions.SERVICE) or None, "severity": labels.get(conventions.SEVERITY, "warning")[:16],
-        "labels": labels, "annotations": alert.annotations, "received_at": now, "incident_id": None,
-    }
+    return NewAlert(
+        tenant=labels[conventions.TENANT], fingerprint=alert.identity_fingerprint, starts_at=alert.startsAt,
+        ends_at=ends if alert.status == "resolved" else None, status=alert.status,
+        alertname=labels.get("alertname", "alert")[:200], service=labels.get(conventions.SERVICE) or None,
+        severity=labels.get(conventions.SEVERITY, "warning")[:16], labels=labels, annotations=alert.annotations,
+        received_at=now,
+    )
+
+
+def _stored(session: Session, keys: Iterable[Identity]) -> set[Identity]:
+    """Which of these identities the store has already (looked up by fingerprint, in chunks)."""
+    by_fingerprint = sorted({k[1] for k in keys})
+    found: set[Identity] = set()
+    for start in range(0, len(by_fingerprint), LOOKUP_CHUNK):
+        found.update(session.execute(select(Alert.tenant, Alert.fingerprint, Alert.starts_at).where(
+            Alert.fingerprint.in_(by_fingerprint[start:start + LOOKUP_CHUNK]))).tuples())
+    return found
 
 
 def ingest(session: Session, payload: WebhookIn, *, who: str, now: dt.datetime, correlator: Correlator) -> IntakeResult:
-    """Store the payload's alerts and update incidents; the caller commits before answering."""
-    rows: dict[tuple[str, str, dt.datetime], dict[str, object]] = {}
+    """Store the payload's alerts and update incidents; the caller commits before answering.
+
+    New alerts are correlated first and then inserted in one bulk statement with their
+    incident already set, so a batch costs a handful of statements, not one per alert."""
+    alerts: dict[Identity, NewAlert] = {}
     for alert in payload.alerts:  # the last occurrence of an identity in one payload wins
-        row = _row(alert, now)
-        rows[(row["tenant"], row["fingerprint"], row["starts_at"])] = row  # type: ignore[index]
+        new = _new_alert(alert, now)
+        alerts[new.identity] = new
     result = IntakeResult(received=len(payload.alerts))
-    inserted = insert_ignore(session, Alert, list(rows.values()), conflict=("tenant", "fingerprint", "starts_at"),
-                             returning=("id", "tenant", "fingerprint", "starts_at"))
-    result.new = len(inserted)
-    new_keys = {(r.tenant, r.fingerprint, r.starts_at) for r in inserted}
-    firing_ids = [r.id for r in inserted if rows[(r.tenant, r.fingerprint, r.starts_at)]["status"] == "firing"]
-    if firing_ids:
-        new_alerts = session.scalars(select(Alert).where(Alert.id.in_(firing_ids)).order_by(Alert.starts_at, Alert.id)).all()
-        correlator.assign(session, list(new_alerts), who=who, now=now, changes=result.changes)
-    resolved_keys = [k for k, row in rows.items() if row["status"] == "resolved" and k not in new_keys]
-    if resolved_keys:
-        result.resolved = _resolve(session, resolved_keys, rows, who=who, now=now, changes=result.changes)
+    known = _stored(session, alerts)
+    fresh = [a for key, a in alerts.items() if key not in known]
+    correlator.assign(session, sorted((a for a in fresh if a.status == "firing"), key=lambda a: a.starts_at),
+                      who=who, now=now, changes=result.changes)
+    insert_ignore(session, Alert, [a.row() for a in fresh], conflict=("tenant", "fingerprint", "starts_at"))
+    result.new = len(fresh)
+    resolved = [key for key in known if key in alerts and alerts[key].status == "resolved"]
+    if resolved:
+        result.resolved = _resolve(session, resolved, alerts, who=who, now=now, changes=result.changes)
+    result.changes.flush(session)
     return result
 
 
-def _resolve(session: Session, keys: list[tuple[str, str, dt.datetime]], rows: dict, *, who: str,
+def _resolve(session: Session, keys: list[Identity], alerts: dict[Identity, NewAlert], *, who: str,
              now: dt.datetime, changes: IncidentChanges) -> int:
     found = session.scalars(select(Alert).where(
         tuple_(Alert.tenant, Alert.fingerprint, Alert.starts_at).in_(keys), Alert.status == "firing")).all()
     incidents: set[Incident] = set()
     for alert in found:
         alert.status = "resolved"
-        alert.ends_at = rows[(alert.tenant, alert.fingerprint, alert.starts_at)]["ends_at"] or now
+        alert.ends_at = alerts[(alert.tenant, alert.fingerprint, alert.starts_at)].ends_at or now
         if alert.incident is not None:
             incidents.add(alert.incident)
             changes.note(session, alert.incident, "alert.resolved", who, describe(alert), now)

@@ -85,5 +85,6 @@ class EngineService:
             if change(session, incident, who=principal.name, now=now, changes=changes):
                 record(session, at=now, who=principal.name, tenant=incident.tenant, action=action,
                        detail={"incident": incident_id})
+            changes.flush(session)
         self._publish(changes)
         return self.incident(principal, incident_id)
