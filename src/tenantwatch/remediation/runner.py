@@ -136,7 +136,7 @@ class RemediationRunner:
             if self.tenants is not None and tenant not in self.tenants:
                 raise PlanError(f"tenant {tenant!r} is not in the spec")
             plan = action.plan(rule.params, tenant, labels)
-        except PlanError as exc:
+        except ValueError as exc:  # PlanError, or a validation error from a third-party action
             return refuse(str(exc))
 
         now = self.clock()
