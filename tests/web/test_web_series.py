@@ -82,7 +82,7 @@ def test_overview_shows_availability_and_budget_from_prometheus(admin: TestClien
     assert "Metrics unavailable" not in page
     # globex serves 25% errors: far below its 99.9% objective, budget overspent
     globex_row = page.split('data-tenant="globex"')[1].split("</tr>")[0]
-    assert "75.000%" in globex_row and "badge degraded" in globex_row
+    assert "75.000%" in globex_row and "badge degraded" in globex_row and "overspent" in globex_row
     acme_row = page.split('data-tenant="acme"')[1].split("</tr>")[0]
     assert "100.000%" in acme_row and "badge healthy" in acme_row
 
