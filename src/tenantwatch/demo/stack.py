@@ -14,10 +14,8 @@ from __future__ import annotations
 import os
 import shutil
 import socket
-import subprocess
 import sys
 import tempfile
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable
@@ -120,12 +118,7 @@ class Stack:
         self.db_url = f"sqlite:///{self.workdir / 'engine.db'}"
 
         self.on_step("keys")
-        _write_private(intake_file, self._create_key("--intake", "--name", "alertmanager"))  # migrates the db first
-        tenant = next(iter(self.spec.tenants))
-        with ThreadPoolExecutor(2) as pool:
-            admin, tenant_key = pool.map(lambda args: self._create_key(*args), [
-                ("--admin", "--name", "demo-admin"), ("--tenant", tenant, "--name", f"{tenant}-demo-user")])
-        self.keys = DemoKeys(admin, tenant, tenant_key)
+        self.keys = self._create_keys(intake_file)
 
         self.on_step("engine")
         env = {**os.environ, **secrets, "PROMETHEUS_URL": self.urls["prometheus"],
@@ -158,13 +151,23 @@ class Stack:
         except ChildFailed as exc:
             raise StackError(str(exc)) from None
 
-    def _create_key(self, *args: str) -> str:
-        done = subprocess.run([*_tenantwatch(), "keys", "create", *args, "--db", self.db_url],
-                              capture_output=True, text=True, timeout=120)
-        key = done.stdout.strip()
-        if done.returncode != 0 or not key:
-            raise StackError(f"`tenantwatch keys create {' '.join(args)}` failed ({done.returncode}): {done.stderr.strip()[-500:]}")
-        return key
+    def _create_keys(self, intake_file: Path) -> DemoKeys:
+        """The intake key (into the file Alertmanager reads), an admin key and one tenant key:
+        what `tenantwatch keys create` does, in-process to spare three interpreter start-ups."""
+        from tenantwatch.engine.auth import create_key
+        from tenantwatch.engine.store import StoreError, open_store
+
+        try:
+            store = open_store(self.db_url)
+        except StoreError as exc:
+            raise StackError(f"cannot create the engine's database {self.db_url}: {exc}") from None
+        try:
+            _write_private(intake_file, create_key(store, kind="intake", name="alertmanager"))
+            tenant = next(iter(self.spec.tenants))
+            return DemoKeys(create_key(store, kind="admin", name="demo-admin"), tenant,
+                            create_key(store, kind="tenant", tenant=tenant, name=f"{tenant}-demo-user"))
+        finally:
+            store.close()
 
     # use ----------------------------------------------------------------------------------
     def inject(self, tenant: str, kind: str, *, service: str | None = None, duration: float | None = None) -> Fault:
