@@ -84,6 +84,124 @@ DASHBOARD_UIDS = {
     "security": "tenantwatch-security",
 }
 
+# --- Prometheus rules (render/prometheus) --------------------------------------------------
+# Per-tenant latency objective as an `le`-labelled series per HTTP service, so the latency
+# SLO joins bucket series on (tenant, service, le) without a rule per tenant.
+OBJECTIVE_LE = "tenantwatch:objective_le:{name}"
+OBJECTIVE_LE_DEFAULT = "tenantwatch:objective_le_default:{name}"
+
+
+def objective_le(name: str) -> str:
+    return OBJECTIVE_LE.format(name=name)
+
+
+def objective_le_default(name: str) -> str:
+    return OBJECTIVE_LE_DEFAULT.format(name=name)
+
+
+def recorded(prefix: str, suffix: str) -> str:
+    """Full recording-rule name from a suffix below (the level carries the metrics prefix)."""
+    return f"{prefix}{suffix}"
+
+
+# Recording-rule suffixes; the full name is `recorded(spec.tenant_isolation.metrics_prefix, X)`.
+HTTP_REQUEST_RATE = service_level("", "http_requests", "rate5m")
+HTTP_LATENCY_P95 = service_level("", "http_request_duration_seconds", "p95_rate5m")
+HTTP_LATENCY_MEAN = service_level("", "http_request_duration_seconds", "mean_rate5m")
+CONTAINER_CPU_RATE = service_level("", "container_cpu_usage_seconds", "rate5m")
+CONTAINER_CPU_LIMIT_RATIO = service_level("", "container_cpu_usage", "max_ratio_limit")
+CONTAINER_MEMORY_BYTES = service_level("", "container_memory_working_set_bytes", "sum")
+CONTAINER_MEMORY_LIMIT_RATIO = service_level("", "container_memory_working_set", "max_ratio_limit")
+CONTAINER_RESTARTS = service_level("", "container_restarts", "increase1h")
+VOLUME_USAGE_RATIO = tenant_level("", "kubelet_volume_usage", "ratio")  # + persistentvolumeclaim
+NETWORK_DROPS_RATE = tenant_level("", "container_network_receive_packets_dropped", "rate5m")
+NETWORK_RECEIVE_RATE = tenant_level("", "container_network_receive_bytes", "rate5m")
+NETWORK_TRANSMIT_RATE = tenant_level("", "container_network_transmit_bytes", "rate5m")
+PG_CONNECTIONS = service_level("", "pg_stat_activity_count", "sum")
+PG_CONNECTIONS_RATIO = service_level("", "pg_connections", "ratio_max")
+PG_DEADLOCKS_RATE = service_level("", "pg_deadlocks", "rate5m")
+PG_TX_DURATION_MAX = service_level("", "pg_stat_activity_max_tx_duration", "max")
+REDIS_MEMORY_RATIO = service_level("", "redis_memory", "ratio_max")
+REDIS_CLIENTS_RATIO = service_level("", "redis_clients", "ratio_max")
+REDIS_HIT_RATIO = service_level("", "redis_keyspace_hits", "ratio_rate5m")
+QUEUE_DEPTH = service_level("", "queue_depth", "sum")  # + queue
+WORKER_JOBS_RATE = service_level("", "worker_jobs", "rate5m")
+WORKER_FAILURE_RATIO = service_level("", "worker_jobs_failures", "ratio_rate5m")
+MODEL_ACCURACY = service_level("", "model_accuracy", "min")  # + model
+MODEL_DRIFT = service_level("", "model_drift_score", "max")  # + model
+MODEL_PREDICTION_RATE = service_level("", "model_predictions", "rate5m")
+MODEL_LATENCY_P95 = service_level("", "model_prediction_duration_seconds", "p95_rate5m")
+AUTH_FAILURE_RATE = tenant_level("", "auth_failures", "rate5m")
+SECURITY_EVENTS = tenant_level("", "security_events", "increase5m")  # + kind
+BUSINESS_SESSION_RATE = tenant_level("", "business_sessions", "rate30m")
+BUSINESS_CONVERSION_RATIO = tenant_level("", "business_conversions", "ratio_rate30m")
+TENANT_COST_RATE = tenant_level("", "tenant_cost_eur", "rate1h")
+
+
+def http_error_ratio(window: str) -> str:
+    """5xx / all requests over `window` (e.g. "1h"): the availability SLI, per tenant and service."""
+    return service_level("", "http_request_errors", f"ratio_rate{window}")
+
+
+def http_slow_ratio(window: str) -> str:
+    """Requests slower than the tenant's latency objective / all, over `window`."""
+    return service_level("", "http_request_slow", f"ratio_rate{window}")
+
+
+def zscore(signal: str) -> str:
+    """The anomaly score of a recorded 5m signal against its own recent history."""
+    return f"{signal}:zscore"
+
+
+# Alert names (CONTRACT.md §3). Runbooks live at <runbook_base_url>/<runbook_slug(name)>.
+ALERT_API_LATENCY = "TenantApiLatencyHigh"
+ALERT_API_ERRORS = "TenantApiErrorRateHigh"
+ALERT_API_THROUGHPUT_DROP = "TenantApiThroughputDrop"
+ALERT_SERVICE_DOWN = "TenantServiceDown"
+ALERT_SERVICE_ABSENT = "TenantServiceMetricsAbsent"
+ALERT_SLO_ERROR_FAST = "TenantSLOErrorBudgetFastBurn"
+ALERT_SLO_ERROR_SLOW = "TenantSLOErrorBudgetSlowBurn"
+ALERT_SLO_LATENCY_FAST = "TenantSLOLatencyFastBurn"
+ALERT_SLO_LATENCY_SLOW = "TenantSLOLatencySlowBurn"
+ALERT_CONTAINER_CPU = "TenantContainerCpuSaturation"
+ALERT_CONTAINER_MEMORY = "TenantContainerMemorySaturation"
+ALERT_CONTAINER_RESTARTS = "TenantContainerRestarting"
+ALERT_VOLUME_USAGE = "TenantVolumeAlmostFull"
+ALERT_NETWORK_DROPS = "TenantNetworkPacketDrops"
+ALERT_PG_CONNECTIONS = "TenantPostgresConnectionsNearLimit"
+ALERT_PG_DEADLOCKS = "TenantPostgresDeadlocks"
+ALERT_PG_LONG_TX = "TenantPostgresLongTransaction"
+ALERT_REDIS_MEMORY = "TenantRedisMemoryNearLimit"
+ALERT_REDIS_CLIENTS = "TenantRedisClientsNearLimit"
+ALERT_QUEUE_BACKLOG = "TenantQueueBacklog"
+ALERT_JOBS_FAILING = "TenantJobsFailing"
+ALERT_MODEL_ACCURACY = "TenantModelAccuracyLow"
+ALERT_MODEL_DRIFT = "TenantModelDrift"
+ALERT_AUTH_FAILURES = "TenantAuthFailureBurst"
+ALERT_SECURITY_EVENT = "TenantSecurityEvent"
+ALERT_CONVERSION_COLLAPSE = "TenantConversionCollapse"
+ALERT_PREDICT_VOLUME = "TenantVolumeFillPredicted"
+ALERT_PREDICT_PG_CONNECTIONS = "TenantPostgresConnectionsExhaustionPredicted"
+ALERT_PREDICT_REDIS_MEMORY = "TenantRedisMemoryExhaustionPredicted"
+ALERT_PREDICT_CONTAINER_MEMORY = "TenantContainerMemoryExhaustionPredicted"
+ALERT_ANOMALY_TRAFFIC = "TenantTrafficAnomaly"
+ALERT_ANOMALY_LATENCY = "TenantLatencyAnomaly"
+ALERT_ANOMALY_ERRORS = "TenantErrorRatioAnomaly"
+ALERT_NODE_FILESYSTEM = "PlatformNodeFilesystemAlmostFull"
+ALERT_NODE_CPU = "PlatformNodeCpuHigh"
+ALERT_ENGINE_DOWN = "TenantwatchEngineDown"
+ALERT_ENGINE_INTAKE_ERRORS = "TenantwatchIntakeErrors"
+ALERT_ENGINE_NOTIFICATIONS_FAILING = "TenantwatchNotificationsFailing"
+ALERT_ENGINE_SCHEDULER_STALE = "TenantwatchSchedulerStale"
+WATCHDOG_SEVERITY = "none"
+
+
+def runbook_slug(alert: str) -> str:
+    """`TenantApiLatencyHigh` -> `tenant-api-latency-high`; `SLO` stays one word."""
+    import re
+
+    return re.sub(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])", "-", alert).lower()
+
 # --- Detectors (detect/) -------------------------------------------------------------------
 DETECT_ANOMALY_ALERT = "AnomalyDetected"  # category=anomaly, posted by `tenantwatch detect`
 DETECT_PREDICTIVE_ALERT = "ThresholdCrossingPredicted"  # category=predictive, `detect predict`

@@ -1,0 +1,84 @@
+"""The prometheus target: rules/*.yml, their promtool tests in tests/*.yml, prometheus.yml.
+
+Stages: objectives as series -> recording rules per service kind -> alert definitions
+(catalog_*, slo, intelligent) -> alerting rules and, from the same definitions, the
+generated unit tests. The number of alerting rules depends on service kinds and spec
+switches, never on the number of tenants.
+"""
+
+from __future__ import annotations
+
+import yaml
+
+from tenantwatch.render import Files, RenderOptions, target
+from tenantwatch.render.prometheus.alertdef import AlertDef
+from tenantwatch.render.prometheus.catalog_kinds import (
+    http_alerts, model_alerts, postgres_alerts, redis_alerts, up_alerts, worker_alerts,
+)
+from tenantwatch.render.prometheus.catalog_platform import node_alerts, pipeline_alerts
+from tenantwatch.render.prometheus.catalog_shared import business_alerts, container_alerts, security_alerts
+from tenantwatch.render.prometheus.intelligent import anomaly_alerts, predictive_alerts, zscore_rules
+from tenantwatch.render.prometheus.objectives import objective_rules
+from tenantwatch.render.prometheus.recording import Recorder, services_of
+from tenantwatch.render.prometheus.scrape import prometheus_config
+from tenantwatch.render.prometheus.slo import slo_alerts
+from tenantwatch.render.prometheus.timing import Timing, intervals
+from tenantwatch.render.prometheus.unittests import TestWriter
+from tenantwatch.spec import Spec
+from tenantwatch.spec.units import format_duration
+
+__all__ = ["alert_catalog", "intervals", "render_prometheus"]
+GROUP_PREFIX = "tenantwatch-"
+BASE_RULE_FILES = ("rules/objectives.yml", "rules/recording.yml")
+AREA_RECORDINGS = {"slo": "rules/slo-ratios.yml", "anomaly": "rules/anomaly-scores.yml"}
+
+
+def alert_catalog(recorder: Recorder) -> dict[str, list[AlertDef]]:
+    """{area: definitions}; each area becomes rules/<area>.yml and tests/<area>.yml."""
+    areas = {
+        "services": [*up_alerts(recorder), *http_alerts(recorder), *postgres_alerts(recorder),
+                     *redis_alerts(recorder), *worker_alerts(recorder), *model_alerts(recorder)],
+        "slo": slo_alerts(recorder),
+        "resources": container_alerts(recorder),
+        "security-business": [*security_alerts(recorder), *business_alerts(recorder)],
+        "predictive": predictive_alerts(recorder),
+        "anomaly": anomaly_alerts(recorder),
+        "platform": [*node_alerts(recorder), *pipeline_alerts(recorder)],
+    }
+    return {area: defs for area, defs in areas.items() if defs}
+
+
+def _dump(data: dict) -> str:
+    return yaml.safe_dump(data, sort_keys=False, default_flow_style=False, width=100000, allow_unicode=True)
+
+
+def _groups(groups: dict[str, list[dict]]) -> str | None:
+    """A rule file, or None when every group is empty (e.g. no HTTP service: no SLO ratios)."""
+    if not any(groups.values()):
+        return None
+    return _dump({"groups": [{"name": GROUP_PREFIX + name, "rules": rules} for name, rules in groups.items() if rules]})
+
+
+@target("prometheus")
+def render_prometheus(spec: Spec, options: RenderOptions) -> Files:
+    timing = Timing.of(spec, options)
+    recorder = Recorder(spec, timing)
+    files: Files = {
+        "rules/objectives.yml": _groups({"objectives": objective_rules(spec, services_of(spec, "http"))}),
+        "rules/recording.yml": _groups(recorder.by_kind()),
+        AREA_RECORDINGS["slo"]: _groups({"slo-ratios": recorder.slo_ratios()}),
+        AREA_RECORDINGS["anomaly"]: _groups({"anomaly-scores": zscore_rules(recorder)}),
+    }
+    writer = TestWriter(spec, timing)
+    for area, defs in alert_catalog(recorder).items():
+        rule_file = f"rules/{area}.yml"
+        files[rule_file] = _groups({area: [rule for d in defs for rule in d.rules(spec, timing)]})
+        files[f"tests/{area}.yml"] = _dump({
+            "rule_files": [f"../{f}" for f in (*BASE_RULE_FILES, AREA_RECORDINGS.get(area), rule_file) if f],
+            "evaluation_interval": format_duration(timing.test_interval),
+            "tests": [group for d in defs for group in writer.groups(d)],
+        })
+    files = {path: text for path, text in files.items() if text is not None}
+    rule_files = sorted(f for f in files if f.startswith("rules/"))
+    files["prometheus.yml"] = prometheus_config(spec, options, rule_files)
+    return files
