@@ -69,7 +69,7 @@ def id_problem(value: object) -> str | None:
         return f"{value!r} is reserved for shared infrastructure"
     if len(value) > MAX_ID_LENGTH:
         return f"{value!r} is longer than {MAX_ID_LENGTH} characters"
-    if not DNS_LABEL.match(value):
+    if not DNS_LABEL.fullmatch(value):
         return f"{value!r} is not a DNS-1123 label (lowercase letters, digits and '-')"
     return None
 
