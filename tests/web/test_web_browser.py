@@ -31,7 +31,12 @@ def browser_page() -> Iterator[object]:
         try:
             page = browser.new_page(viewport={"width": 1280, "height": 800})
             page.set_default_timeout(20_000)
+            script_errors: list[str] = []
+            page.on("pageerror", lambda exc: script_errors.append(str(exc)))
+            page.on("console", lambda msg: script_errors.append(msg.text)
+                    if msg.type == "error" and "Content Security Policy" in msg.text else None)
             yield page
+            assert script_errors == [], "the dashboard's scripts failed in the browser"
         finally:
             browser.close()
 

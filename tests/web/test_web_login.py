@@ -81,3 +81,12 @@ def test_a_revoked_key_ends_its_dashboard_session(engine: Engine, acme: TestClie
     response = acme.get("/ui/incidents", follow_redirects=False)
     assert response.status_code == 303 and response.headers["location"].startswith("/ui/login")
     assert acme.get("/ui/", follow_redirects=False).status_code == 303
+
+
+def test_over_https_the_cookie_is_secure_and_pages_cannot_be_framed(engine: Engine) -> None:
+    with TestClient(engine.app, base_url="https://dashboard.example") as client:
+        response = client.post("/ui/login", data={"key": engine.keys["acme"]}, follow_redirects=False)
+        assert "secure" in response.headers["set-cookie"].lower()
+        page = client.get("/ui/")
+        assert page.headers["x-frame-options"] == "DENY"
+        assert "frame-ancestors 'none'" in page.headers["content-security-policy"]
