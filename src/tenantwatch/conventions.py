@@ -70,9 +70,7 @@ SCRAPE_JOB_KUBE_STATE_METRICS = "kube-state-metrics"
 SCRAPE_JOB_NODE_EXPORTER = "node-exporter"
 METRICS_PORT_NAME = "metrics"  # the named port of a service's headless Service (DNS SRV discovery)
 
-# Alertmanager (render/alertmanager.py). SERVICE_DOWN_ALERT is the `up == 0` availability
-# alert the prometheus target emits; Alertmanager inhibits the dependents' alerts by it.
-SERVICE_DOWN_ALERT = "ServiceDown"
+# Alertmanager (render/alertmanager.py); dependents are inhibited by ALERT_SERVICE_DOWN below.
 NULL_RECEIVER = "null"  # receives the Watchdog (and severities no channel takes): notifies nobody
 
 # Grafana (render/grafana/): dashboard uids, stable so links and provisioning survive re-renders

@@ -172,7 +172,7 @@ def test_live_inhibition_stays_inside_the_tenant(live) -> None:
     post_alerts(url, [
         alert("acme", "QueueStuck", "critical", "jobs"), alert("acme", "QueueStuck", "warning", "jobs"),
         alert("globex", "QueueStuck", "warning", "jobs"),
-        alert("acme", conventions.SERVICE_DOWN_ALERT, "critical", "db"),
+        alert("acme", conventions.ALERT_SERVICE_DOWN, "critical", "db"),
         alert("acme", "ModelAccuracyLow", "warning", "recommender"), alert("globex", "ModelAccuracyLow", "warning", "recommender"),
         alert("acme", "CacheClientsHigh", "warning", "cache"),
     ])

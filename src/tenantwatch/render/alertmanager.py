@@ -150,7 +150,7 @@ def inhibit_rules(spec: Spec) -> list[dict[str, Any]]:
     }]
     for service, dependents in sorted(dependents_of(spec).items()):
         rules.append({
-            "source_matchers": [f'alertname="{names.SERVICE_DOWN_ALERT}"', f'{names.SERVICE}="{service}"'],
+            "source_matchers": [f'alertname="{names.ALERT_SERVICE_DOWN}"', f'{names.SERVICE}="{service}"'],
             "target_matchers": [f'{names.SERVICE}=~"{"|".join(sorted(dependents))}"'],
             "equal": [names.TENANT],
         })

@@ -7,8 +7,9 @@ import yaml
 
 from tenantwatch import conventions
 from tenantwatch.render import Files, RenderOptions, target
-from tenantwatch.render.grafana.boards import BOARDS
+from tenantwatch.render.grafana.boards import BOARDS, Windows
 from tenantwatch.render.grafana.panels import build
+from tenantwatch.render.prometheus.timing import Timing
 from tenantwatch.spec.models import Spec
 from tenantwatch.spec.units import format_duration
 
@@ -18,7 +19,10 @@ DASHBOARDS_PATH = "/var/lib/grafana/dashboards/tenantwatch"
 
 @target("grafana")
 def render_grafana(spec: Spec, options: RenderOptions) -> Files:
-    files = {f"dashboards/{board.uid}.json": build(board) for board in (make(spec) for make in BOARDS)}
+    kinds = {service.kind for service in spec.services.values()}
+    timing = Timing.of(spec, options)  # the prometheus target names its ratio rules by window
+    windows = Windows(short=timing.w(300), hour=timing.w(3600))
+    files = {f"dashboards/{board.uid}.json": build(board, kinds) for board in (make(spec, windows) for make in BOARDS)}
     files["datasources/tenantwatch.yaml"] = _yaml(datasource(spec, options))
     files["dashboards.yaml"] = _yaml(dashboard_provider())
     return files

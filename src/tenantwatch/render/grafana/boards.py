@@ -1,110 +1,139 @@
 """The five dashboards of the seed, as data over the recording rules.
 
-Thresholds are the platform-wide objectives; a tenant's own objectives (overrides) are
-what its alerts use, the red line shows the default a reader compares against.
+Red lines are the platform-wide objectives (a tenant's overrides apply to its alerts; the
+line shows the default a reader compares against). A panel that needs a service kind the
+spec does not have is left out, since its recording rule is not rendered either.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Callable
 
 from tenantwatch import conventions as c
 from tenantwatch.render.grafana.panels import Board, Graph, Query
-from tenantwatch.render.grafana.series import by_service, raw
+from tenantwatch.render.grafana.series import raw, rec
 from tenantwatch.spec.models import Spec
 
-PER_SERVICE = "{{tenant}} / {{service}}"
-PER_TENANT = "{{tenant}}"
+SERVICE = "{{tenant}} / {{service}}"
 
 
-def _q(expr: str, legend: str = PER_SERVICE) -> tuple[Query, ...]:
+@dataclass(frozen=True)
+class Windows:
+    """Windows of the error-ratio rules the dashboards read; their names follow the profile."""
+
+    short: str
+    hour: str
+
+TENANT = "{{tenant}}"
+
+
+def _q(expr: str, legend: str = SERVICE) -> tuple[Query, ...]:
     return (Query(expr, legend),)
 
 
-def system_overview(spec: Spec) -> Board:
+def system_overview(spec: Spec, w: Windows) -> Board:
     p, o = spec.tenant_isolation.metrics_prefix, spec.objectives
     return Board(c.DASHBOARD_UIDS["overview"], f"{spec.platform}: system overview",
-                 "Health of every tenant's services at a glance: up, traffic, errors, latency, SLO.", (
+                 "Every tenant at a glance: services up, traffic, errors, latency, SLO, business.", (
         ("Health", (
-            Graph("Services down", _q(f'count by (tenant) (up{{{c.TENANT}=~"$tenant"}} == 0)', PER_TENANT), kind="stat", red_above=1),
-            Graph("Request rate", _q(f"sum by (tenant) ({by_service(p, 'http_requests', 'rate5m')})", PER_TENANT), "reqps", kind="stat"),
-            Graph("Worst error ratio", _q(f"max by (tenant) ({by_service(p, 'http_requests_errors', 'ratio_rate5m')})", PER_TENANT),
-                  "percentunit", kind="stat", red_above=o.error_rate),
-            Graph("Worst p95 latency", _q(f"max by (tenant) ({by_service(p, 'http_request_duration_seconds', 'p95_5m')})", PER_TENANT),
-                  "s", kind="stat", red_above=o.latency_p95),
+            Graph("Services down", _q(f"sum by (tenant) (1 - {raw('up')})", TENANT), kind="stat", red_above=1),
+            Graph("Request rate", _q(f"sum by (tenant) ({rec(p, c.HTTP_REQUEST_RATE)})", TENANT), "reqps", kind="stat", needs="http"),
+            Graph("Worst 5xx ratio", _q(f"max by (tenant) ({rec(p, c.http_error_ratio(w.short))})", TENANT), "percentunit",
+                  kind="stat", red_above=o.error_rate, needs="http"),
+            Graph("Worst p95 latency", _q(f"max by (tenant) ({rec(p, c.HTTP_LATENCY_P95)})", TENANT), "s",
+                  kind="stat", red_above=o.latency_p95, needs="http"),
         )),
         ("Service level", (
-            Graph("Availability (non-5xx ratio)", _q(f"1 - {by_service(p, 'http_requests_errors', 'ratio_rate1h')}"),
-                  "percentunit", red_below=o.availability),
-            Graph("Error ratio", _q(by_service(p, "http_requests_errors", "ratio_rate5m")), "percentunit", red_above=o.error_rate),
+            Graph(f"Availability, last {w.hour}", _q(f"1 - {rec(p, c.http_error_ratio(w.hour))}"), "percentunit",
+                  red_below=o.availability, needs="http"),
+            Graph(f"Requests slower than the objective, last {w.hour}", _q(rec(p, c.http_slow_ratio(w.hour))), "percentunit", needs="http"),
+        )),
+        ("Business", (
+            Graph("Sessions per second", _q(rec(p, c.BUSINESS_SESSION_RATE), TENANT), "reqps"),
+            Graph("Conversion ratio", _q(rec(p, c.BUSINESS_CONVERSION_RATIO), TENANT), "percentunit"),
+            Graph("Cost per hour", _q(f"3600 * {rec(p, c.TENANT_COST_RATE)}", TENANT), "currencyEUR"),
         )),
     ))
 
 
-def api_performance(spec: Spec) -> Board:
+def api_performance(spec: Spec, w: Windows) -> Board:
     p, o = spec.tenant_isolation.metrics_prefix, spec.objectives
     return Board(c.DASHBOARD_UIDS["api"], f"{spec.platform}: API performance",
                  "HTTP services per tenant: throughput, errors and latency against the objectives.", (
         ("Traffic", (
-            Graph("Requests per second", _q(by_service(p, "http_requests", "rate5m")), "reqps", red_above=o.throughput_rps),
-            Graph("5xx ratio", _q(by_service(p, "http_requests_errors", "ratio_rate5m")), "percentunit", red_above=o.error_rate),
+            Graph("Requests per second", _q(rec(p, c.HTTP_REQUEST_RATE)), "reqps", red_above=o.throughput_rps, needs="http"),
+            Graph("5xx ratio", _q(rec(p, c.http_error_ratio(w.short))), "percentunit", red_above=o.error_rate, needs="http"),
         )),
         ("Latency", (
-            Graph("p95 latency", _q(by_service(p, "http_request_duration_seconds", "p95_5m")), "s", red_above=o.latency_p95),
-            Graph("Mean latency", _q(f"sum by (tenant, service) (rate({raw('http_request_duration_seconds_sum')}[$__rate_interval]))"
-                                     f" / sum by (tenant, service) (rate({raw('http_request_duration_seconds_count')}[$__rate_interval]))"), "s"),
+            Graph("p95 latency", _q(rec(p, c.HTTP_LATENCY_P95)), "s", red_above=o.latency_p95, needs="http"),
+            Graph("Mean latency", _q(rec(p, c.HTTP_LATENCY_MEAN)), "s", needs="http"),
         )),
     ))
 
 
-def infrastructure(spec: Spec) -> Board:
+def infrastructure(spec: Spec, w: Windows) -> Board:
     p, o = spec.tenant_isolation.metrics_prefix, spec.objectives
     return Board(c.DASHBOARD_UIDS["infrastructure"], f"{spec.platform}: infrastructure resources",
-                 "Containers, volumes, network, PostgreSQL, Redis and workers of each tenant, as a share of their limits.", (
+                 "Containers, volumes, network, PostgreSQL, Redis and workers of each tenant, against their limits.", (
         ("Containers", (
-            Graph("CPU used / limit", _q(by_service(p, "container_cpu", "usage_ratio")), "percentunit", red_above=o.cpu_saturation),
-            Graph("Memory used / limit", _q(by_service(p, "container_memory", "usage_ratio")), "percentunit", red_above=o.memory_saturation),
-            Graph("Restarts per hour", _q(by_service(p, "container_restarts", "increase1h")), red_above=o.restarts_per_hour),
-            Graph("Volume used", _q(by_service(p, "volume", "usage_ratio")), "percentunit", red_above=o.volume_usage),
+            Graph("CPU used / limit", _q(rec(p, c.CONTAINER_CPU_LIMIT_RATIO)), "percentunit", red_above=o.cpu_saturation),
+            Graph("Memory used / limit", _q(rec(p, c.CONTAINER_MEMORY_LIMIT_RATIO)), "percentunit", red_above=o.memory_saturation),
+            Graph("Restarts in the last hour", _q(rec(p, c.CONTAINER_RESTARTS)), red_above=o.restarts_per_hour),
+            Graph("Volume used", _q(rec(p, c.VOLUME_USAGE_RATIO), "{{tenant}} / {{persistentvolumeclaim}}"), "percentunit",
+                  red_above=o.volume_usage),
         )),
-        ("Data stores and workers", (
-            Graph("PostgreSQL connections / max", _q(by_service(p, "pg_connections", "usage_ratio")), "percentunit", red_above=o.connection_usage),
-            Graph("Redis memory / max", _q(by_service(p, "redis_memory", "usage_ratio")), "percentunit", red_above=o.redis_memory_usage),
-            Graph("Queue depth", _q(by_service(p, "queue_depth", "max")), red_above=o.queue_backlog),
-            Graph("Job failure ratio", _q(by_service(p, "worker_jobs_failed", "ratio_rate5m")), "percentunit", red_above=o.job_failure_rate),
+        ("Network", (
+            Graph("Received and sent", (Query(rec(p, c.NETWORK_RECEIVE_RATE), "{{tenant}} in"),
+                                        Query(rec(p, c.NETWORK_TRANSMIT_RATE), "{{tenant}} out")), "Bps"),
+            Graph("Dropped packets per second", _q(rec(p, c.NETWORK_DROPS_RATE), TENANT), red_above=o.network_drops_per_second),
+        )),
+        ("PostgreSQL", (
+            Graph("Connections / max_connections", _q(rec(p, c.PG_CONNECTIONS_RATIO)), "percentunit",
+                  red_above=o.connection_usage, needs="postgres"),
+            Graph("Deadlocks per minute", _q(f"60 * {rec(p, c.PG_DEADLOCKS_RATE)}"), red_above=o.deadlocks_per_minute, needs="postgres"),
+            Graph("Longest transaction", _q(rec(p, c.PG_TX_DURATION_MAX)), "s", red_above=o.long_transaction, needs="postgres"),
+        )),
+        ("Redis", (
+            Graph("Memory / maxmemory", _q(rec(p, c.REDIS_MEMORY_RATIO)), "percentunit", red_above=o.redis_memory_usage, needs="redis"),
+            Graph("Clients / maxclients", _q(rec(p, c.REDIS_CLIENTS_RATIO)), "percentunit", red_above=o.redis_clients_usage, needs="redis"),
+            Graph("Keyspace hit ratio", _q(rec(p, c.REDIS_HIT_RATIO)), "percentunit", needs="redis"),
+        )),
+        ("Workers", (
+            Graph("Queue depth", _q(rec(p, c.QUEUE_DEPTH), "{{tenant}} / {{service}} / {{queue}}"), red_above=o.queue_backlog, needs="worker"),
+            Graph("Failed jobs ratio", _q(rec(p, c.WORKER_FAILURE_RATIO)), "percentunit", red_above=o.job_failure_rate, needs="worker"),
         )),
     ))
 
 
-def machine_learning(spec: Spec) -> Board:
+def machine_learning(spec: Spec, w: Windows) -> Board:
     p, o = spec.tenant_isolation.metrics_prefix, spec.objectives
+    per_model = "{{tenant}} / {{service}} / {{model}}"
     return Board(c.DASHBOARD_UIDS["ml"], f"{spec.platform}: machine learning",
                  "Model quality and serving per tenant: accuracy, drift, prediction latency and volume.", (
         ("Quality", (
-            Graph("Accuracy", _q(by_service(p, "model_accuracy", "min")), "percentunit", red_below=o.model_accuracy),
-            Graph("Drift score (PSI)", _q(by_service(p, "model_drift_score", "max")), red_above=o.drift_score),
+            Graph("Accuracy", _q(rec(p, c.MODEL_ACCURACY), per_model), "percentunit", red_below=o.model_accuracy, needs="model"),
+            Graph("Drift score (PSI)", _q(rec(p, c.MODEL_DRIFT), per_model), red_above=o.drift_score, needs="model"),
         )),
         ("Serving", (
-            Graph("Predictions per second", _q(by_service(p, "model_predictions", "rate5m")), "reqps"),
-            Graph("Prediction p95 latency", _q(by_service(p, "model_prediction_duration_seconds", "p95_5m")), "s"),
+            Graph("Predictions per second", _q(rec(p, c.MODEL_PREDICTION_RATE)), "reqps", needs="model"),
+            Graph("Prediction p95 latency", _q(rec(p, c.MODEL_LATENCY_P95)), "s", needs="model"),
+            Graph("Training duration", _q(raw("model_training_duration_seconds"), per_model), "s", needs="model"),
         )),
     ))
 
 
-def security(spec: Spec) -> Board:
-    o = spec.objectives
-    failures = raw("auth_attempts_total", 'outcome="failure"')
+def security(spec: Spec, w: Windows) -> Board:
+    p, o = spec.tenant_isolation.metrics_prefix, spec.objectives
     return Board(c.DASHBOARD_UIDS["security"], f"{spec.platform}: security",
                  "Authentication failures and security events per tenant.", (
         ("Authentication", (
-            Graph("Failed logins per minute", _q(f"60 * sum by (tenant) (rate({failures}[$__rate_interval]))", PER_TENANT),
-                  red_above=o.auth_failures_per_minute),
+            Graph("Failed logins per minute", _q(f"60 * {rec(p, c.AUTH_FAILURE_RATE)}", TENANT), red_above=o.auth_failures_per_minute),
         )),
         ("Events", (
-            Graph("Security events per minute", _q(f"60 * sum by (tenant, kind) (rate({raw('security_events_total')}[$__rate_interval]))",
-                                                   "{{tenant}} / {{kind}}")),
+            Graph("Security events, last 5 minutes", _q(rec(p, c.SECURITY_EVENTS), "{{tenant}} / {{kind}}"), red_above=1),
         )),
     ))
 
 
-BOARDS: tuple[Callable[[Spec], Board], ...] = (system_overview, api_performance, infrastructure, machine_learning, security)
+BOARDS: tuple[Callable[[Spec, Windows], Board], ...] = (system_overview, api_performance, infrastructure, machine_learning, security)

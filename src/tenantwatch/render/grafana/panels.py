@@ -40,6 +40,7 @@ class Graph:
     kind: Literal["timeseries", "stat"] = "timeseries"
     red_above: float | None = None
     red_below: float | None = None
+    needs: str | None = None  # a service kind; without one in the spec, its rules do not exist
     description: str = ""
 
 
@@ -98,15 +99,18 @@ def _panel(graph: Graph, panel_id: int) -> timeseries.Panel | stat.Panel:
     )
 
 
-def build(board: Board) -> str:
-    """The dashboard JSON, as Grafana's provisioning loads it."""
+def build(board: Board, kinds: set[str]) -> str:
+    """The dashboard JSON, as Grafana's provisioning loads it, with the panels `kinds` allow."""
     builder = (
         dashboard.Dashboard(board.title).uid(board.uid).description(board.description)
         .tags(["tenantwatch", "generated"]).time("now-6h", "now").refresh("1m").timezone("utc")
         .with_variable(tenant_variable())
     )
     panel_id = 1
-    for row_title, graphs in board.rows:
+    for row_title, all_graphs in board.rows:
+        graphs = [g for g in all_graphs if g.needs is None or g.needs in kinds]
+        if not graphs:
+            continue
         builder = builder.with_row(dashboard.Row(row_title).id(panel_id))
         panel_id += 1
         for graph in graphs:

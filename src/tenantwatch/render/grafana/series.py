@@ -1,7 +1,7 @@
-"""The recording rules (and the few input metrics) the dashboards read, by what they mean.
+"""The recording rules (and the few input metrics) the dashboards read, filtered by tenant.
 
-Names come from tenantwatch.conventions, the same place the prometheus target takes them
-from, so a renamed rule breaks the dashboards' tests, not a user's dashboard.
+Rule names come from tenantwatch.conventions, where the prometheus target takes them
+from too, so a renamed rule fails the dashboards' tests instead of a user's dashboard.
 """
 
 from __future__ import annotations
@@ -11,13 +11,9 @@ from tenantwatch import conventions as c
 TENANT_FILTER = f'{c.TENANT}=~"$tenant"'
 
 
-def by_service(prefix: str, metric: str, operation: str) -> str:
-    """`<recording rule>{tenant=~"$tenant"}`: one series per tenant and service."""
-    return f"{c.service_level(prefix, metric, operation)}{{{TENANT_FILTER}}}"
-
-
-def by_tenant(prefix: str, metric: str, operation: str) -> str:
-    return f"{c.tenant_level(prefix, metric, operation)}{{{TENANT_FILTER}}}"
+def rec(prefix: str, suffix: str) -> str:
+    """`<metrics_prefix><suffix>{tenant=~"$tenant"}`, a recording rule of the prometheus target."""
+    return f"{c.recorded(prefix, suffix)}{{{TENANT_FILTER}}}"
 
 
 def raw(metric: str, extra: str = "") -> str:
