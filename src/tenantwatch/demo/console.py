@@ -20,7 +20,7 @@ from tenantwatch.sim import FaultError, parse_fault, random_schedule
 from tenantwatch.sim.faults import make_fault
 
 out = Console()
-err = Console(stderr=True)
+err = Console(stderr=True, soft_wrap=True)
 
 
 def _interrupt_on_sigterm() -> None:

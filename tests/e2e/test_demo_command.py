@@ -1,0 +1,101 @@
+"""`tenantwatch demo` as a user runs it: --once closes the loop and exits 0; SIGTERM stops every
+child; a missing Prometheus gets the apt-get command."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.e2e
+TENANTWATCH = [sys.executable, "-m", "tenantwatch.cli"]
+
+
+def _port_free(port: int) -> bool:
+    """Nothing listens: a server could bind it again (SO_REUSEADDR tolerates TIME_WAIT leftovers
+    of closed connections, not a listener)."""
+    with socket.socket() as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
+def _descendants(pid: int) -> set[int]:
+    """Every process whose parent chain leads to `pid` (read from /proc)."""
+    parents = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        parents[int(stat.parent.name)] = int(fields[1])
+    found, frontier = set(), {pid}
+    while frontier:
+        frontier = {child for child, parent in parents.items() if parent in frontier} - found
+        found |= frontier
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return not Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "Z"
+
+
+def test_demo_once_closes_the_loop_and_exits_0():
+    done = subprocess.run([*TENANTWATCH, "demo", "--once", "--timeout", "200", "--format", "json",
+                           "--fault", "globex:service_down"], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-3000:]
+    report = json.loads(done.stdout)
+    assert report["closed"] and report["tenant"] == "globex"
+    stages = [s["what"] for s in report["stages"]]
+    assert stages[:4] == ["fault injected", "alert firing in Prometheus", "incident opened by the engine",
+                          "Slack notification received"]
+    ports = [int(url.rsplit(":", 1)[1].strip("/").split("/")[0]) for url in report["urls"].values()]
+    assert all(_port_free(p) for p in ports)
+
+
+def test_sigterm_stops_every_child_and_frees_the_ports():
+    demo = subprocess.Popen([*TENANTWATCH, "demo", "--fault-every", "0"], stdout=subprocess.PIPE,
+                            stderr=subprocess.DEVNULL, text=True)
+    try:
+        lines = []
+        for line in demo.stdout:
+            lines.append(line)
+            if "watching incidents" in line:
+                break
+        text = "".join(lines)
+        assert "admin key" in text and "tenant key" in text, text
+        ports = {int(p) for p in re.findall(r"http://127\.0\.0\.1:(\d+)", text)}
+        children = _descendants(demo.pid)
+        assert len(children) >= 3 and len(ports) >= 5  # engine, prometheus, alertmanager (+ their threads)
+        demo.send_signal(signal.SIGTERM)
+        assert demo.wait(60) == 0
+    finally:
+        if demo.poll() is None:
+            demo.kill()
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and any(_alive(p) for p in children):
+        time.sleep(0.1)
+    assert not [p for p in children if _alive(p)]
+    assert all(_port_free(p) for p in ports)
+
+
+def test_a_missing_prometheus_says_how_to_install_it():
+    env = {**os.environ, "TENANTWATCH_PROMETHEUS": "/nonexistent/prometheus"}
+    done = subprocess.run([*TENANTWATCH, "demo", "--once"], capture_output=True, text=True, env=env, timeout=60)
+    assert done.returncode == 1
+    assert "prometheus not found" in done.stderr and "apt-get install" in done.stderr

@@ -1,0 +1,106 @@
+"""End to end through the Stack API: simulator -> real Prometheus -> real Alertmanager -> engine
+(SQLite) -> recording Slack. A fault for one tenant becomes an incident of that tenant only,
+escalates on the shortened timer and reaches "Slack" in Slack's format; stopping leaves no
+process and no bound port."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import socket
+import time
+from dataclasses import dataclass, field
+
+import pytest
+
+from tenantwatch.demo import Stack
+from tenantwatch.demo.loop import is_slack_message_for, poll
+from tenantwatch.demo.recorder import Recorded
+from tenantwatch.demo.wiring import PAGERDUTY_PATH, SLACK_PATH
+
+pytestmark = pytest.mark.e2e
+TIMEOUT = 180.0
+L2_AFTER = 20.0  # the demo spec's escalation timer
+
+
+@dataclass
+class Run:
+    """What one run of the loop left behind, collected before and after stop()."""
+
+    tenant: str
+    others: list[str]
+    incident: dict
+    escalated: dict
+    all_incidents: list[dict]
+    tenant_view: list[dict]
+    slack: list[Recorded]
+    pagerduty: list[Recorded]
+    pids: list[int] = field(default_factory=list)
+    ports: list[int] = field(default_factory=list)
+
+
+def _wait(what: str, find, deadline: float):
+    found = poll(find, deadline)
+    assert found is not None, f"timed out waiting for {what}"
+    return found
+
+
+@pytest.fixture(scope="module")
+def run() -> Run:
+    stack = Stack(seed=11)
+    with stack:
+        tenant = stack.keys.tenant
+        others = [t for t in stack.spec.tenants if t != tenant]
+        deadline = time.monotonic() + TIMEOUT
+        stack.inject(tenant, "error_burst")
+        incident = _wait(f"an incident of {tenant}",
+                         lambda: next((i for i in stack.incidents() if i["tenant"] == tenant), None), deadline)
+        escalated = _wait("escalation to L2",
+                          lambda: (i := stack.api(f"/incidents/{incident['id']}"))["escalation_level"] in ("L2", "L3") and i or None,
+                          deadline + L2_AFTER)
+        _wait("the L2 Slack message", lambda: len(stack.recorder.received(is_slack_message_for(tenant))) >= 2 or None,
+              deadline + L2_AFTER)
+        result = Run(tenant, others, incident, escalated, stack.incidents(), stack.incidents(key=stack.keys.tenant_key),
+                     stack.recorder.received(lambda r: r.path == SLACK_PATH),
+                     stack.recorder.received(lambda r: r.path.endswith(PAGERDUTY_PATH)),
+                     [child.pid for child in stack.children], stack.ports())
+    return result
+
+
+def test_the_incident_belongs_to_the_faulty_tenant_only(run):
+    assert run.incident["status"] in ("open", "acknowledged")
+    assert {a["labels"]["tenant"] for a in run.escalated["alerts"]} == {run.tenant}
+    assert [i for i in run.all_incidents if i["tenant"] in run.others] == []
+
+
+def test_the_tenant_key_sees_only_its_tenant(run):
+    assert run.tenant_view and {i["tenant"] for i in run.tenant_view} == {run.tenant}
+
+
+def test_it_escalates_on_the_shortened_timer(run):
+    events = run.escalated["timeline"]
+    created = dt.datetime.fromisoformat(run.escalated["created_at"])
+    escalations = [e for e in events if "L2" in f"{e['kind']} {e['detail']}"]
+    assert escalations, events
+    waited = (dt.datetime.fromisoformat(escalations[0]["at"]) - created).total_seconds()
+    assert L2_AFTER - 1 <= waited <= L2_AFTER + 30
+
+
+def test_slack_received_slack_format_notifications_about_that_tenant_only(run):
+    mine = [r for r in run.slack if r.mentions(run.tenant)]
+    assert len(mine) >= 2  # L1 at once, L2 after the timer
+    body = mine[0].json()
+    assert isinstance(body["text"], str) and run.tenant in body["text"]
+    assert isinstance(body["blocks"], list) and body["blocks"][0]["type"] == "header"
+    assert mine[0].headers.get("Content-Type", "").startswith("application/json")
+    assert not any(r.mentions(f"[{other}]") or r.mentions(f'"{other}"') for r in run.slack for other in run.others)
+
+
+def test_nothing_is_left_running_or_bound_after_stop(run):
+    for pid in run.pids:
+        with pytest.raises(ProcessLookupError):
+            os.kill(pid, 0)
+    for port in run.ports:
+        with socket.socket() as probe:  # SO_REUSEADDR tolerates TIME_WAIT leftovers, not a listener
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            probe.bind(("127.0.0.1", port))
