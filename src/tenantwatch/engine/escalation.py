@@ -67,6 +67,8 @@ class Scheduler:
     def _fire_due(self, now: dt.datetime, report: TickReport) -> list[int]:
         spec = self.config.spec
         remediate: list[int] = []
+        if not self._anything_due(now):  # the common case: no write transaction, no fsync
+            return remediate
         with self.store.write() as session:
             due = session.execute(select(Escalation, Incident).join(Incident, Escalation.incident_id == Incident.id)
                                   .where(Escalation.state == "pending", Escalation.due_at <= now)
@@ -98,6 +100,11 @@ class Scheduler:
                 if level.auto_remediation and spec.intelligent_alerts.auto_remediation:
                     remediate.append(incident.id)
         return remediate
+
+    def _anything_due(self, now: dt.datetime) -> bool:
+        with self.store.read() as session:
+            return session.scalar(select(Escalation.id).where(Escalation.state == "pending", Escalation.due_at <= now)
+                                  .limit(1)) is not None
 
     def _timeline(self, session, incident: Incident, now: dt.datetime, kind: str, detail: str) -> None:  # type: ignore[no-untyped-def]
         session.add(TimelineEvent(incident_id=incident.id, at=now, kind=kind, who="engine", detail=detail))

@@ -116,8 +116,8 @@ def _stored(session: Session, keys: Iterable[Identity]) -> set[Identity]:
     by_fingerprint = sorted({k[1] for k in keys})
     found: set[Identity] = set()
     for start in range(0, len(by_fingerprint), LOOKUP_CHUNK):
-        found.update(session.execute(select(Alert.tenant, Alert.fingerprint, Alert.starts_at).where(
-            Alert.fingerprint.in_(by_fingerprint[start:start + LOOKUP_CHUNK]))).tuples())
+        found.update(tuple(row) for row in session.execute(select(Alert.tenant, Alert.fingerprint, Alert.starts_at).where(
+            Alert.fingerprint.in_(by_fingerprint[start:start + LOOKUP_CHUNK]))))
     return found
 
 
