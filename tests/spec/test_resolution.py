@@ -115,3 +115,17 @@ def test_load_spec_raises_with_every_error(tmp_path: Path) -> None:
 def test_unreadable_file_is_an_issue_not_a_crash(tmp_path: Path) -> None:
     [issue] = load_file(tmp_path / "missing.yaml", environ={}).issues
     assert issue.level == "error" and "cannot read the spec" in issue.message
+
+
+def test_a_copy_with_other_tenants_resolves_afresh(spec: Spec) -> None:
+    assert spec.overrides_for("acme")  # answered, and kept, by the original
+    for deep in (False, True):
+        copied = spec.model_copy(update={"tenants": {}, "tiers": {}}, deep=deep)
+        assert copied.overrides_for("acme") == {}
+        assert copied.objectives_for("acme").latency_p95 == spec.objectives.latency_p95
+    assert spec.overrides_for("acme") == pytest.approx({"latency_p95": 0.5, "availability": 0.9995})
+
+
+def test_overrides_returned_cannot_change_the_spec(spec: Spec) -> None:
+    spec.overrides_for("acme").clear()
+    assert spec.overrides_for("acme")

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
 from tenantwatch.spec.units import Duration, PositiveDuration, Ratio, SecretRef
 
@@ -260,20 +260,40 @@ class Spec(Model):
     services: dict[str, Service] = Field(min_length=1)
     tenants: dict[str, Tenant] = {}
 
+    # Renderers ask for every tenant's objectives many times; the spec is frozen, so the
+    # answers are kept (10 000 tenants would otherwise spend seconds in model_dump).
+    _resolved: dict[str, tuple[Objectives, dict[str, float]]] = PrivateAttr(default_factory=dict)
+
     def objectives_for(self, tenant: str) -> Objectives:
         """The tenant's objectives: tenant override over tier default over global."""
-        entry = self.tenants.get(tenant, Tenant())
-        merged = self.objectives.model_dump()
-        if entry.tier in self.tiers:
-            merged.update(self.tiers[entry.tier].objectives.set_values())
-        merged.update(entry.objectives.set_values())
-        return Objectives.model_construct(**merged)
+        return self._resolve(tenant)[0]
 
     def overrides_for(self, tenant: str) -> dict[str, float]:
         """The objectives where the tenant differs from the global defaults."""
-        own = self.objectives_for(tenant).model_dump()
-        base = self.objectives.model_dump()
-        return {k: v for k, v in own.items() if v != base[k] and v is not None}
+        return dict(self._resolve(tenant)[1])
+
+    def __copy__(self) -> "Spec":
+        """A copy (model_copy) starts with no answers: its tenants or tiers may be updated."""
+        copied = super().__copy__()
+        copied._resolved = {}
+        return copied
+
+    def __deepcopy__(self, memo: dict | None = None) -> "Spec":
+        copied = super().__deepcopy__(memo)
+        copied._resolved = {}
+        return copied
+
+    def _resolve(self, tenant: str) -> tuple[Objectives, dict[str, float]]:
+        if tenant not in self._resolved:
+            entry = self.tenants.get(tenant, Tenant())
+            base = self.objectives.model_dump()
+            merged = dict(base)
+            if entry.tier in self.tiers:
+                merged.update(self.tiers[entry.tier].objectives.set_values())
+            merged.update(entry.objectives.set_values())
+            differs = {k: v for k, v in merged.items() if v != base[k] and v is not None}
+            self._resolved[tenant] = (Objectives.model_construct(**merged), differs)
+        return self._resolved[tenant]
 
     def pages(self, tenant: str) -> bool:
         """Whether the tenant's critical alerts may page (tenant over tier; default yes)."""

@@ -19,6 +19,7 @@ from tenantwatch.render.prometheus.timing import intervals
 from tenantwatch.spec import Spec
 from tenantwatch.spec.units import format_duration
 
+_DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)  # libyaml: 10 000 tenants' DNS records in milliseconds
 _TENANT_NAMESPACE = names.NAMESPACE_PREFIX + "(.+)"  # ids are DNS-1123: no regex metacharacters
 # `_metrics._tcp.<app>.tenant-<id>.svc` -> namespace "tenant-<id>" ($1), tenant "<id>" ($2)
 _RECORD_NAMESPACE = r"_[^.]+\._tcp\.[^.]+\.(" + names.NAMESPACE_PREFIX + r"([^.]+))\.svc.*"
@@ -42,7 +43,7 @@ def prometheus_config(spec: Spec, options: RenderOptions, rule_files: list[str])
         "alerting": {"alertmanagers": [{"static_configs": [{"targets": [spec.prometheus.alertmanager]}]}]},
         "scrape_configs": _scrape_jobs(spec),
     }
-    return yaml.safe_dump(config, sort_keys=False, default_flow_style=False)
+    return yaml.dump(config, Dumper=_DUMPER, sort_keys=False, default_flow_style=False)
 
 
 def _scrape_jobs(spec: Spec) -> list[dict]:
