@@ -110,3 +110,14 @@ def test_every_panel_shows_the_simulated_tenant(live_prometheus) -> None:
     for where, expr in queries.items():
         tenants = {s["metric"].get("tenant") for s in query(url, as_prometheus_query(expr, "acme"))["data"]["result"]}
         assert tenants == {"acme"}, f"{where} shows other tenants: {tenants}"
+
+
+def test_anomaly_panels_follow_machine_learning() -> None:
+    data = reference_data()
+    with_ml = [where for where, expr in panel_queries(dashboards(load(data))) if "zscore" in expr]
+    data["intelligent_alerts"]["machine_learning"] = False
+    spec = load(data)
+    known = recorded_names(rule_files(spec)) | CONTRACT_INPUT_METRICS
+    without = list(panel_queries(dashboards(spec)))
+    assert len(with_ml) == 3 and not [w for w, expr in without if "zscore" in expr]
+    assert all(metric_names(expr) <= known for _, expr in without)

@@ -13,6 +13,7 @@ from typing import Callable
 from tenantwatch import conventions as c
 from tenantwatch.render.grafana.panels import Board, Graph, Query
 from tenantwatch.render.grafana.series import raw, rec
+from tenantwatch.render.prometheus.intelligent import Z_LIMIT
 from tenantwatch.spec.models import Spec
 
 SERVICE = "{{tenant}} / {{service}}"
@@ -69,7 +70,18 @@ def api_performance(spec: Spec, w: Windows) -> Board:
             Graph("p95 latency", _q(rec(p, c.HTTP_LATENCY_P95)), "s", red_above=o.latency_p95, needs="http"),
             Graph("Mean latency", _q(rec(p, c.HTTP_LATENCY_MEAN)), "s", needs="http"),
         )),
+        *(_anomaly_row(spec, w) if spec.intelligent_alerts.machine_learning else ()),
     ))
+
+
+def _anomaly_row(spec: Spec, w: Windows) -> tuple[tuple[str, tuple[Graph, ...]], ...]:
+    """The z-scores the anomaly alerts read: beyond +-Z_LIMIT a signal left its usual band."""
+    p = spec.tenant_isolation.metrics_prefix
+    signals = (("Traffic", c.HTTP_REQUEST_RATE), ("Mean latency", c.HTTP_LATENCY_MEAN), ("5xx ratio", c.http_error_ratio(w.short)))
+    return (("Anomaly (z-score against the last day)", tuple(
+        Graph(f"{title} z-score", _q(rec(p, c.zscore(suffix))), red_above=Z_LIMIT, needs="http",
+              description=f"Standard deviations from the signal's own daily mean; an alert fires beyond +-{Z_LIMIT}.")
+        for title, suffix in signals)),)
 
 
 def infrastructure(spec: Spec, w: Windows) -> Board:
