@@ -204,3 +204,7 @@ def runbook_slug(alert: str) -> str:
 DETECT_ANOMALY_ALERT = "AnomalyDetected"  # category=anomaly, posted by `tenantwatch detect`
 DETECT_PREDICTIVE_ALERT = "ThresholdCrossingPredicted"  # category=predictive, `detect predict`
 DETECT_SIGNAL = "signal"  # label: the metric (__name__) or query a finding is about
+
+# Scrape job names prometheus.yml uses besides the services' own; a service may not take one
+BUILTIN_SCRAPE_JOBS = (SCRAPE_JOB_CADVISOR, SCRAPE_JOB_KUBELET, SCRAPE_JOB_KUBE_STATE_METRICS,
+                       SCRAPE_JOB_NODE_EXPORTER, ENGINE_JOB)

@@ -140,7 +140,7 @@ def test_engine_metrics_are_scraped_only_when_alerts_go_to_the_engine() -> None:
 def test_a_service_named_like_a_builtin_job_is_refused() -> None:
     spec = make_spec()
     clashing = spec.model_copy(update={"services": {conventions.SCRAPE_JOB_NODE_EXPORTER: spec.services["api"]}})
-    with pytest.raises(RenderError, match="services.node-exporter"):
+    with pytest.raises(RenderError, match="services.node-exporter: the id is the name of a built-in scrape job"):
         prometheus_config(clashing, RenderOptions(), [])
 
 

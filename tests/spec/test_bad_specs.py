@@ -78,6 +78,8 @@ BAD_SPECS = {
     "tenant id reserved": Bad(add("  platform: {}\n"), "tenants.platform", "'platform' is reserved"),
     "service id not DNS-1123": Bad(edit("db: {kind: postgres}", "db: {kind: postgres}\n  my_cache: {kind: redis}"),
                                    "services.my_cache", "invalid service id"),
+    "service id of a built-in scrape job": Bad(edit("db: {kind: postgres}", "node-exporter: {kind: postgres}"),
+                                               "services.node-exporter", "the name of a built-in scrape job"),
     "tenant id a number": Bad(add("  123: {}\n"), "tenants[123]", "a key must be text, got 123; quote it in YAML"),
     "duplicate YAML key": Bad(add("  acme: {tier: gold}\n"), "tenants.acme", "duplicate key"),
     "duplicate escalation level": Bad(edit("level: L2", "level: L1"), "escalation[1].level",

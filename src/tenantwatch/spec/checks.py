@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 
 from pydantic import ValidationError
 
+from tenantwatch.conventions import BUILTIN_SCRAPE_JOBS
 from tenantwatch.spec.actions import ACTION_PARAMS
 from tenantwatch.spec.issues import Issue, dotted
 from tenantwatch.spec.messages import describe
@@ -63,6 +64,8 @@ def _service_ids(s: Sections) -> Iterator[Issue]:
     for name in s["services"]:
         if problem := id_problem(name):
             yield _error(("services", name), f"invalid service id: {problem}")
+        elif name in BUILTIN_SCRAPE_JOBS:
+            yield _error(("services", name), f"invalid service id: {name!r} is the name of a built-in scrape job")
 
 
 @check("tenants")

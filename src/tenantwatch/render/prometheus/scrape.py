@@ -3,8 +3,8 @@
 Built as plain data and dumped with PyYAML, so quoting and escaping are never hand-made.
 Every sample that belongs to a tenant must end up with `tenant="<id>"` (CONTRACT.md §2):
 with Kubernetes discovery it comes from the namespace `tenant-<id>` of the DNS record the
-target was found by; with static
-targets from the samples themselves (honor_labels), optionally mapped from `namespace`.
+target was found by; with static targets from the samples themselves (honor_labels),
+optionally mapped from `namespace`.
 """
 
 from __future__ import annotations
@@ -26,8 +26,6 @@ _RECORD_NAMESPACE = r"_[^.]+\._tcp\.[^.]+\.(" + names.NAMESPACE_PREFIX + r"([^.]
 KUBELET_SERVICE = "kubelet.kube-system.svc"
 KUBE_STATE_METRICS_SERVICE = "kube-state-metrics.kube-system.svc"
 NODE_EXPORTER_SERVICE = "node-exporter.monitoring.svc"
-_INFRA_JOBS = (names.SCRAPE_JOB_CADVISOR, names.SCRAPE_JOB_KUBELET, names.SCRAPE_JOB_KUBE_STATE_METRICS,
-               names.SCRAPE_JOB_NODE_EXPORTER, names.ENGINE_JOB)
 
 
 def prometheus_config(spec: Spec, options: RenderOptions, rule_files: list[str]) -> str:
@@ -47,9 +45,9 @@ def prometheus_config(spec: Spec, options: RenderOptions, rule_files: list[str])
 
 
 def _scrape_jobs(spec: Spec) -> list[dict]:
-    clash = sorted(set(spec.services) & set(_INFRA_JOBS))
-    if clash:
-        raise RenderError(f"services.{clash[0]}: the id collides with the built-in scrape job of the same name; rename the service")
+    clash = sorted(set(spec.services) & set(names.BUILTIN_SCRAPE_JOBS))
+    if clash:  # validation refuses these ids; a spec built in code may still carry one
+        raise RenderError(f"services.{clash[0]}: the id is the name of a built-in scrape job; rename the service")
     if spec.discovery == "static":
         jobs = [_static_service_job(spec, name) for name in spec.services]
     else:
