@@ -45,6 +45,9 @@ def test_engine_delivery_passes_amtool_and_sends_everything_to_the_engine(tmp_pa
     assert route_receivers(config, tenant="acme", service="api", alertname="ApiLatencyHigh", severity="critical") == [conventions.ENGINE_RECEIVER]
     assert route_receivers(config, tenant=conventions.PLATFORM_TENANT, alertname=conventions.WATCHDOG, severity="none") == [conventions.NULL_RECEIVER]
     assert conventions.TENANT in rendered["route"]["group_by"]
+    # The engine cannot report its own death: its alerts go to the L1 channels that have a *_file form.
+    expected = ["slack-alerts"] if data.get("escalation") else [conventions.ENGINE_RECEIVER]
+    assert route_receivers(config, tenant=conventions.PLATFORM_TENANT, alertname=conventions.ALERT_ENGINE_DOWN, severity="critical") == expected
 
 
 def test_native_delivery_routes_l1_channels_and_pages_only_paging_tenants(tmp_path: Path) -> None:
@@ -153,7 +156,8 @@ def test_live_engine_webhook_gets_v4_payloads_with_the_bearer_key_grouped_per_te
     url, recorder = live
     sent = [alert("acme", "QueueBacklog", "warning", "jobs"), alert("globex", "QueueBacklog", "warning", "jobs"),
             alert("acme", "JobFailures", "warning", "jobs"), alert("globex", "JobFailures", "warning", "jobs"),
-            alert(conventions.PLATFORM_TENANT, conventions.WATCHDOG, "none")]
+            alert(conventions.PLATFORM_TENANT, conventions.WATCHDOG, "none"),
+            alert(conventions.PLATFORM_TENANT, conventions.ALERT_ENGINE_DOWN, "critical")]
     post_alerts(url, sent)
     expected = {("acme", "QueueBacklog", "warning"), ("globex", "QueueBacklog", "warning"),
                 ("acme", "JobFailures", "warning"), ("globex", "JobFailures", "warning")}
@@ -164,7 +168,7 @@ def test_live_engine_webhook_gets_v4_payloads_with_the_bearer_key_grouped_per_te
         assert body["version"] == "4" and body["receiver"] == conventions.ENGINE_RECEIVER
         assert len({a["labels"]["tenant"] for a in body["alerts"]}) == 1, body
         assert body["groupLabels"]["tenant"] == body["alerts"][0]["labels"]["tenant"]
-    assert conventions.WATCHDOG not in {name for _, name, _ in delivered(requests)}
+    assert {conventions.WATCHDOG, conventions.ALERT_ENGINE_DOWN}.isdisjoint(name for _, name, _ in delivered(requests))
 
 
 def test_live_inhibition_stays_inside_the_tenant(live) -> None:

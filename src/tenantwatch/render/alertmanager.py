@@ -18,7 +18,7 @@ import yaml
 from tenantwatch import conventions as names
 from tenantwatch.render import Files, RenderError, RenderOptions, target
 from tenantwatch.render.alertmanager_intervals import muting_cells, time_intervals
-from tenantwatch.render.alertmanager_receivers import native_receiver, receiver_name
+from tenantwatch.render.alertmanager_receivers import FILE_SECRET_TYPES, native_receiver, receiver_name
 from tenantwatch.spec.models import Spec
 from tenantwatch.spec.units import format_duration
 
@@ -28,6 +28,8 @@ TIMERS = {
     "fast": {"group_wait": "1s", "group_interval": "2s", "repeat_interval": "1m"},
 }
 TEMPLATE_GLOB = "templates/*.tmpl"
+ENGINE_SELF_ALERTS = (names.ALERT_ENGINE_DOWN, names.ALERT_ENGINE_INTAKE_ERRORS,
+                      names.ALERT_ENGINE_NOTIFICATIONS_FAILING, names.ALERT_ENGINE_SCHEDULER_STALE)
 
 
 @dataclass(frozen=True)
@@ -41,7 +43,7 @@ class Delivery:
 
 @target("alertmanager")
 def render_alertmanager(spec: Spec, options: RenderOptions) -> Files:
-    delivery = engine_delivery(spec) if spec.alert_delivery == "engine" else native_delivery(spec, options)
+    delivery = engine_delivery(spec, options) if spec.alert_delivery == "engine" else native_delivery(spec, options)
     config: dict[str, Any] = {
         "global": {"resolve_timeout": format_duration(spec.alertmanager.resolve_timeout)},
         "templates": [TEMPLATE_GLOB],
@@ -70,22 +72,36 @@ def _watchdog_route() -> dict[str, Any]:
     return {"receiver": names.NULL_RECEIVER, "matchers": [f'alertname="{names.WATCHDOG}"']}
 
 
-def engine_delivery(spec: Spec) -> Delivery:
+def engine_delivery(spec: Spec, options: RenderOptions) -> Delivery:
+    """Everything to the engine, except the engine's own alerts: an engine that is down
+    cannot notify about itself, so those go to the L1 channels Alertmanager can reach."""
     webhook = {
         "url": spec.engine.url.rstrip("/") + names.ENGINE_WEBHOOK_PATH,
         "send_resolved": True,
         "max_alerts": 0,
         "http_config": {"authorization": {"credentials_file": spec.engine.intake_key_file}},
     }
-    receiver = {"name": names.ENGINE_RECEIVER, "webhook_configs": [webhook]}
-    return Delivery(names.ENGINE_RECEIVER, [], [receiver])
+    receivers = [{"name": names.ENGINE_RECEIVER, "webhook_configs": [webhook]}]
+    routes = []
+    if fallback := _engine_fallback_channels(spec, options):
+        receivers.append(native_receiver(spec, options, fallback))
+        routes.append({"receiver": receiver_name(fallback), "matchers": [f'alertname=~"{"|".join(ENGINE_SELF_ALERTS)}"']})
+    return Delivery(names.ENGINE_RECEIVER, routes, receivers)
+
+
+def _engine_fallback_channels(spec: Spec, options: RenderOptions) -> list[str]:
+    """L1 channels renderable as they are: those without a *_file form only with include_secrets."""
+    if not spec.escalation:
+        return []
+    first = min(spec.escalation, key=lambda level: level.after)
+    return [c for c in first.notify if options.include_secrets or spec.channels[c].type in FILE_SECRET_TYPES]
 
 
 def native_delivery(spec: Spec, options: RenderOptions) -> Delivery:
     """L1 channels for every severity L1 covers; later levels only where Alertmanager can
     express them without timers: PagerDuty channels (PagerDuty escalates on its own) for
     the severities those levels cover. Tenants that must not page never reach PagerDuty."""
-    levels = sorted(spec.escalation, key=lambda level: level.after)
+    levels = sorted(spec.escalation, key=lambda level: level.after)  # stable: L1 first on ties
     if not levels or not levels[0].notify:
         raise RenderError("escalation: alert_delivery: alertmanager needs a first escalation level with notify channels")
     first, later = levels[0], levels[1:]
@@ -134,7 +150,7 @@ def _maintenance_routes(spec: Spec, delivery: Delivery) -> list[dict[str, Any]]:
 def _muted(route: dict[str, Any], windows: list[str]) -> dict[str, Any]:
     """A copy of the route muted by the windows, down to every child (a child route decides alone)."""
     muted = copy.deepcopy(route)
-    muted["mute_time_intervals"] = windows
+    muted["mute_time_intervals"] = list(windows)  # own list: the YAML stays free of anchors
     if "routes" in muted:
         muted["routes"] = [_muted(child, windows) for child in muted["routes"]]
     return muted

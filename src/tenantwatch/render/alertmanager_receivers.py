@@ -93,6 +93,9 @@ def _webhook(path: str, ch: WebhookChannel, secrets: _Secrets) -> tuple[str, dic
     return "webhook_configs", {"send_resolved": True, **secrets.field(f"{path}.url", ch.url, "url", None), "max_alerts": 0}
 
 
+# Channel types whose secret Alertmanager 0.25 can read from a file, so no secret is inlined.
+FILE_SECRET_TYPES = frozenset({"slack", "email", "pagerduty"})
+
 _BUILDERS: dict[str, Callable[[str, Any, _Secrets], tuple[str, dict[str, Any]]]] = {
     "slack": _slack, "email": _email, "pagerduty": _pagerduty, "discord": _discord, "webhook": _webhook,
 }
