@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import pytest
 from fastapi.testclient import TestClient
-from web_prometheus import RATES
+from web_prometheus import RATES, RECORDED_ZSCORE
 from web_support import Engine
 
-from tenantwatch.web.signals import SIGNALS, SignalError, build_query, parse_range
+from tenantwatch.web.signals import SIGNALS, SignalError, build_queries, parse_range
 
 
 @pytest.fixture(autouse=True)
@@ -40,6 +40,12 @@ def test_a_tenant_gets_its_own_series_only(acme: TestClient, globex: TestClient)
     assert mine[shared] / theirs[shared] == pytest.approx(RATES["acme"] / RATES["globex"], rel=0.05)
     [errors] = _series(acme, signal="error_ratio")
     assert errors["labels"]["tenant"] == "acme" and _last(errors) == 0
+
+
+def test_recorded_anomaly_scores_come_first_and_stay_in_the_tenant(acme: TestClient) -> None:
+    [line] = _series(acme, signal="traffic_anomaly")
+    assert line["labels"] == {"tenant": "acme", "service": "api"}
+    assert _last(line) == RECORDED_ZSCORE
 
 
 def test_a_tenant_naming_another_tenant_is_refused(acme: TestClient) -> None:
@@ -91,13 +97,13 @@ def test_every_signal_is_valid_promql_with_the_tenant_enforced(prometheus_url: s
     import httpx
 
     for name in SIGNALS:
-        query = build_query(name, "acme")
-        assert 'tenant="acme"' in query and "globex" not in query
-        answer = httpx.get(f"{prometheus_url}/api/v1/query", params={"query": query}, timeout=5).json()
-        assert answer["status"] == "success", (name, answer)
+        for query in build_queries(name, "acme"):
+            assert 'tenant="acme"' in query and "globex" not in query
+            answer = httpx.get(f"{prometheus_url}/api/v1/query", params={"query": query}, timeout=5).json()
+            assert answer["status"] == "success", (name, query, answer)
 
 
 def test_range_parsing() -> None:
     assert parse_range("1h") == (3600.0, 15)
     with pytest.raises(SignalError):
-        build_query("traffic", "Acme")
+        build_queries("traffic", "Acme")

@@ -17,8 +17,20 @@ from typing import Iterator
 
 import httpx
 
+from tenantwatch.conventions import HTTP_REQUEST_RATE, recorded, zscore
+from tenantwatch.web.signals import DEFAULT_PREFIX
+
 RATES = {"acme": 10.0, "globex": 40.0}  # requests per second of each tenant
 ERROR_SHARE = {"acme": 0.0, "globex": 0.25}
+# A recording rule under the name the rendered rules use for the traffic z-score, with a
+# value the fallback expression could never produce, so tests can tell which one answered.
+RECORDED_ZSCORE = 3.25
+RULES = f"""groups:
+  - name: web-test
+    rules:
+      - record: {recorded(DEFAULT_PREFIX, zscore(HTTP_REQUEST_RATE))}
+        expr: 0 * sum by (tenant, service) (rate(http_requests_total[1m])) + {RECORDED_ZSCORE}
+"""
 
 
 def exposition(elapsed: float) -> str:
@@ -63,8 +75,10 @@ def run_prometheus(port: int, target: str) -> Iterator[str]:
     tenants have enough samples for a rate()."""
     binary = shutil.which("prometheus") or "/usr/bin/prometheus"
     root = Path(tempfile.mkdtemp(prefix="tw-web-prom-"))
+    (root / "rules.yml").write_text(RULES)
     (root / "prometheus.yml").write_text(
         "global: {scrape_interval: 1s, evaluation_interval: 1s}\n"
+        f"rule_files: ['{root / 'rules.yml'}']\n"
         f"scrape_configs:\n  - job_name: sim\n    honor_labels: true\n    static_configs: [{{targets: ['{target}']}}]\n")
     proc = subprocess.Popen([binary, f"--config.file={root / 'prometheus.yml'}", f"--storage.tsdb.path={root / 'data'}",
                              f"--web.listen-address=127.0.0.1:{port}"],
@@ -80,18 +94,23 @@ def run_prometheus(port: int, target: str) -> Iterator[str]:
 
 
 def _wait_for_samples(url: str, proc: subprocess.Popen, timeout: float = 60.0) -> None:
-    query = "count by (tenant) (rate(http_requests_total[1m]))"
+    queries = ["count by (tenant) (rate(http_requests_total[1m]))",
+               f"count by (tenant) ({recorded(DEFAULT_PREFIX, zscore(HTTP_REQUEST_RATE))})"]
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
             raise RuntimeError(f"prometheus exited with {proc.returncode}")
-        try:
-            # two seconds back, so that a step-aligned range query ending now has the points too
-            params = {"query": query, "time": f"{time.time() - 2:.3f}"}
-            result = httpx.get(f"{url}/api/v1/query", params=params, timeout=2).json()["data"]["result"]
-            if {r["metric"].get("tenant") for r in result} >= set(RATES):
-                return
-        except (httpx.HTTPError, KeyError, ValueError):
-            pass
+        if all(_has_both_tenants(url, q) for q in queries):
+            return
         time.sleep(0.2)
-    raise TimeoutError(f"prometheus at {url} had no rate for both tenants after {timeout}s")
+    raise TimeoutError(f"prometheus at {url} had no rate or rule for both tenants after {timeout}s")
+
+
+def _has_both_tenants(url: str, query: str) -> bool:
+    # two seconds back, so that a step-aligned range query ending now has the points too
+    params = {"query": query, "time": f"{time.time() - 2:.3f}"}
+    try:
+        result = httpx.get(f"{url}/api/v1/query", params=params, timeout=2).json()["data"]["result"]
+    except (httpx.HTTPError, KeyError, ValueError):
+        return False
+    return {r["metric"].get("tenant") for r in result} >= set(RATES)

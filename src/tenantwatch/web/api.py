@@ -20,7 +20,8 @@ from tenantwatch import conventions
 from tenantwatch.web import prometheus
 from tenantwatch.web.engine_api import EngineApi, EngineError
 from tenantwatch.web.sessions import current_session
-from tenantwatch.web.signals import SIGNALS, SignalError, build_query, check_tenant_id, parse_range
+from tenantwatch.web.signals import (DEFAULT_PREFIX, SIGNALS, SignalError, build_queries, check_tenant_id,
+                                     parse_range)
 
 router = APIRouter()
 STATIC = (Path(__file__).parent / "static").resolve()
@@ -28,6 +29,16 @@ STATIC = (Path(__file__).parent / "static").resolve()
 
 def error(status: int, code: str, message: str) -> JSONResponse:
     return JSONResponse({"error": {"code": code, "message": message}}, status_code=status)
+
+
+def _metrics_prefix(request: Request) -> str:
+    spec = getattr(request.app.state, "spec", None)
+    return spec.tenant_isolation.metrics_prefix if spec is not None else DEFAULT_PREFIX
+
+
+def _labels(metric: dict[str, str]) -> dict[str, str]:
+    """Series labels without the recording rule's name, so both sources look alike."""
+    return {k: v for k, v in metric.items() if k != "__name__"}
 
 
 def _number(text: str) -> float | None:
@@ -49,19 +60,22 @@ async def series(request: Request, signal: str = "", range: str = "1h", tenant: 
     try:
         if not tenant:
             raise SignalError("tenant: an admin session must choose a tenant")
-        query = build_query(signal, check_tenant_id(tenant))
+        queries = build_queries(signal, check_tenant_id(tenant), _metrics_prefix(request))
         range_seconds, step = parse_range(range)
         base = prometheus.prometheus_url(request)
         start, end = prometheus.aligned_window(range_seconds, step)
-        result = await prometheus.query_range(base, query, start, end, step)
+        for query in queries:  # the recording rule first, input metrics when it has no data
+            result = await prometheus.query_range(base, query, start, end, step)
+            lines = [
+                {"labels": _labels(r["metric"]), "points": [[float(t), _number(v)] for t, v in r["values"]]}
+                for r in result if r["metric"].get(conventions.TENANT) == tenant
+            ]
+            if lines:
+                break
     except SignalError as exc:
         return error(400, "bad_request", str(exc))
     except prometheus.PrometheusUnavailable as exc:
         return error(503, "prometheus_unavailable", str(exc))
-    lines = [
-        {"labels": r["metric"], "points": [[float(t), _number(v)] for t, v in r["values"]]}
-        for r in result if r["metric"].get(conventions.TENANT) == tenant
-    ]
     chart = SIGNALS[signal]
     return JSONResponse({"signal": signal, "title": chart.title, "unit": chart.unit, "tenant": tenant,
                          "start": start, "end": end, "step": step, "series": lines})
