@@ -1,7 +1,7 @@
 """Webhook intake throughput and latency of the engine, beside real Alertmanager's own intake.
 
 Starts `tenantwatch serve` on SQLite (WAL, synchronous=FULL) and on a PostgreSQL server it
-starts itself (initdb in a temp dir, like tests/conftest.py), posts Alertmanager webhook
+starts itself (the test suite's fixture: initdb in a temp dir), posts Alertmanager webhook
 payloads of 1 and of 100 new alerts from a few client threads, and prints alerts/s and
 p50/p99 request latency; then does the same against `/usr/bin/prometheus-alertmanager`'s
 `/api/v2/alerts` on this machine. Every request of the engine is a committed transaction.
@@ -15,7 +15,6 @@ import argparse
 import datetime as dt
 import itertools
 import os
-import shutil
 import statistics
 import subprocess
 import sys
@@ -32,7 +31,7 @@ from rich.console import Console
 from rich.table import Table
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from tests.conftest import _as_postgres, _pg_bin, free_port, wait_for_port  # noqa: E402
+from tests.conftest import free_port, postgres_url, wait_for_port  # noqa: E402
 
 TENANTS = ("acme", "globex", "initech")
 SERVICES = ("api", "db", "cache", "recommender", "jobs")
@@ -119,29 +118,9 @@ def engine(db: str, workdir: Path) -> Iterator[tuple[str, dict[str, str]]]:
         proc.wait(timeout=30)
 
 
-@contextmanager
-def postgres() -> Iterator[str]:
-    root = Path(tempfile.mkdtemp(prefix="tw-bench-pg-"))  # its own dir: the postgres user must own it
-    if os.geteuid() == 0:
-        shutil.chown(root, "postgres", "postgres")
-    port = free_port()
-    subprocess.run(_as_postgres([_pg_bin("initdb"), "-D", str(root / "data"), "-U", "tw", "--auth=trust"]),
-                   check=True, capture_output=True)
-    proc = subprocess.Popen(_as_postgres([_pg_bin("postgres"), "-D", str(root / "data"), "-p", str(port),
-                                          "-h", "127.0.0.1", "-k", str(root)]),
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        wait_for_port(port, proc=proc)
-        for _ in range(100):
-            if subprocess.run(["psql", "-h", "127.0.0.1", "-p", str(port), "-U", "tw", "-d", "postgres",
-                               "-c", "CREATE DATABASE tenantwatch"], capture_output=True).returncode == 0:
-                break
-            time.sleep(0.1)
-        yield f"postgresql+psycopg://tw@127.0.0.1:{port}/tenantwatch"
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)
-        shutil.rmtree(root, ignore_errors=True)
+# The test suite's PostgreSQL fixture (initdb in a temp dir, 127.0.0.1, stopped after), as a
+# context manager: the same server setup the store tests run against.
+postgres = contextmanager(postgres_url.__wrapped__)
 
 
 @contextmanager

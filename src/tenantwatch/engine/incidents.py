@@ -135,11 +135,8 @@ def acknowledge(session: Session, incident: Incident, *, who: str, now: dt.datet
         raise Conflict(f"incident {incident.id} is resolved")
     if incident.status == "acknowledged":
         return False
-    incident.status = "acknowledged"
     incident.acknowledged_by = who
-    cancel_pending(session, incident.id)
-    follow_up(session, incident.id, "acknowledge", now)
-    changes.note(session, incident, "acknowledged", who, "", now)
+    _stop_escalating(session, incident, "acknowledged", "acknowledge", who=who, now=now, changes=changes, detail="")
     return True
 
 
@@ -148,9 +145,15 @@ def resolve(session: Session, incident: Incident, *, who: str, now: dt.datetime,
     """Close the incident; False when it was resolved already."""
     if incident.status == "resolved":
         return False
-    incident.status = "resolved"
     incident.resolved_at = now
-    cancel_pending(session, incident.id)
-    follow_up(session, incident.id, "resolve", now)
-    changes.note(session, incident, "resolved", who, reason, now)
+    _stop_escalating(session, incident, "resolved", "resolve", who=who, now=now, changes=changes, detail=reason)
     return True
+
+
+def _stop_escalating(session: Session, incident: Incident, status: str, event: str, *, who: str, now: dt.datetime,
+                     changes: IncidentChanges, detail: str) -> None:
+    """Enter `status`, cancel what is pending, tell the channels already told, and record it."""
+    incident.status = status
+    cancel_pending(session, incident.id)
+    follow_up(session, incident.id, event, now)
+    changes.note(session, incident, status, who, detail, now)
