@@ -67,3 +67,13 @@ def recorded_names(rule_files: dict[str, str]) -> set[str]:
     """Every `record:` name of rendered Prometheus rule files."""
     return {rule["record"] for text in rule_files.values() for group in (yaml.safe_load(text) or {}).get("groups", [])
             for rule in group["rules"] if "record" in rule}
+
+
+def without_empty(value: Any) -> Any:
+    """The JSON with empty objects dropped (the SDK's decoder adds an empty `custom`)."""
+    if isinstance(value, dict):
+        kept = {k: without_empty(v) for k, v in value.items()}
+        return {k: v for k, v in kept.items() if v != {}}
+    if isinstance(value, list):
+        return [without_empty(v) for v in value]
+    return value

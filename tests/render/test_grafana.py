@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import json
 import time
 
 import pytest
 import yaml
+from grafana_foundation_sdk.cog import plugins
+from grafana_foundation_sdk.cog.encoder import JSONEncoder
+from grafana_foundation_sdk.models.dashboard import Dashboard
 
 from am_specs import load, many_tenants_data, minimal_data, reference_data
 from gf_dashboards import (
     CONTRACT_INPUT_METRICS, as_prometheus_query, dashboards, metric_names, panel_queries, panels, recorded_names,
+    without_empty,
 )
 from gf_prometheus import prometheus, query
 from tenantwatch import conventions
@@ -39,6 +44,14 @@ def test_five_dashboards_each_with_a_tenant_variable_and_the_fixed_datasource(na
                 assert '$tenant' in query["expr"], (panel["title"], query["expr"])
         ids = [p["id"] for p in board.get("panels", [])]
         assert len(ids) == len(set(ids)), path
+
+
+def test_dashboards_round_trip_through_the_grafana_model_unchanged() -> None:
+    """Decoding into the SDK's typed Dashboard (panels by plugin type) and back loses nothing."""
+    plugins.register_default_plugins()
+    for path, board in dashboards(load(reference_data())).items():
+        decoded = json.loads(JSONEncoder().encode(Dashboard.from_json(board)))
+        assert without_empty(decoded) == without_empty(board), path
 
 
 def test_thresholds_follow_the_objectives() -> None:
