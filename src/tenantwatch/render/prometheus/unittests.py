@@ -80,12 +80,19 @@ class TestWriter:
             main += self._case(d, silent_pagers[0], False)
         groups = [main]
         if own is not None:
-            overriding = [t for t in self.spec.tenants if own in self.spec.overrides_for(t)]
-            for tenant in overriding[:MAX_OVERRIDE_CASES]:
+            for tenant in self._distinct_overrides(d):
                 pair = self._override_pair(d, defaults[0], tenant)
                 if pair:
                     groups.append(pair)
         return groups
+
+    def _distinct_overrides(self, d: AlertDef) -> list[str]:
+        """Up to MAX_OVERRIDE_CASES overriding tenants, each with a different threshold."""
+        chosen: dict[float, str] = {}
+        for tenant in self.spec.tenants:
+            if d.objective in self.spec.overrides_for(tenant):
+                chosen.setdefault(d.threshold_for(self.spec, tenant), tenant)
+        return list(chosen.values())[:MAX_OVERRIDE_CASES]
 
     def _case(self, d: AlertDef, tenant: str, healthy: bool) -> list[Case]:
         if d.objective is None:
