@@ -122,3 +122,16 @@ def test_static_files_stay_inside_their_folder(acme: TestClient) -> None:
     assert acme.get("/ui/static/vendor/uPlot.iife.min.js").status_code == 200
     for path in ("/ui/static/../sessions.py", "/ui/static/%2e%2e/sessions.py", "/ui/static/__init__.py"):
         assert acme.get(path).status_code == 404
+
+
+def test_older_incidents_are_one_click_away(engine: Engine, admin: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("tenantwatch.web.engine_api.PAGE_LIMIT", 2)
+    for tenant in ("initech", "globex", "acme"):  # oldest first
+        engine.post_alert(tenant, f"Alert{tenant.capitalize()}")
+    newest = admin.get("/ui/incidents").text
+    assert "AlertAcme" in newest and "AlertGlobex" in newest and "AlertInitech" not in newest
+    assert 'data-live="on"' in newest
+    older_url = re.search(r'href="([^"]+)" id="older"', newest).group(1).replace("&amp;", "&")
+    older = admin.get(older_url).text
+    assert "AlertInitech" in older and "AlertAcme" not in older
+    assert 'data-live="off"' in older and 'id="older"' not in older

@@ -45,10 +45,16 @@ class EngineApi:
         return body
 
     async def incidents(self, **filters: str) -> list[dict[str, Any]]:
-        """The viewer's incidents (first page, newest first as the engine orders them)."""
-        params = {"limit": str(PAGE_LIMIT), **{k: v for k, v in filters.items() if v}}
-        body = await self._call("GET", "/incidents", params)
-        return body.get("items", []) if isinstance(body, dict) else []
+        """The viewer's newest incidents (one page)."""
+        return (await self.incident_page(**filters))[0]
+
+    async def incident_page(self, cursor: str = "", **filters: str) -> tuple[list[dict[str, Any]], str | None]:
+        """One page of the viewer's incidents, newest first, and the cursor of the next (older) page."""
+        params = {"limit": str(PAGE_LIMIT), "cursor": cursor, **filters}
+        body = await self._call("GET", "/incidents", {k: v for k, v in params.items() if v})
+        if not isinstance(body, dict):
+            return [], None
+        return body.get("items", []), body.get("next_cursor")
 
     async def incident(self, incident_id: int) -> dict[str, Any]:
         return await self._call("GET", f"/incidents/{incident_id}")

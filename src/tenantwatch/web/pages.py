@@ -7,6 +7,7 @@ engine's tenant scope applies), metrics from Prometheus through the tenant-enfor
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse
@@ -37,15 +38,16 @@ def _refused(request: Request, session: Session, exc: EngineError, incident_id: 
                 message=f"The engine refused to {doing} incident {incident_id}: {exc}")
 
 
-async def _incidents(request: Request, session: Session, **filters: str) -> tuple[list[dict[str, Any]], str | None]:
-    """The viewer's incidents and, when the engine refused, its message instead."""
+async def _incidents(request: Request, session: Session, **filters: str) -> tuple[list[dict[str, Any]], str | None, str | None]:
+    """A page of the viewer's incidents, the next page's cursor, and the engine's message if it refused."""
     try:
-        return await EngineApi(request, session.key).incidents(**filters), None
+        items, cursor = await EngineApi(request, session.key).incident_page(**filters)
+        return items, cursor, None
     except EngineError as exc:
         if exc.status == 401:
             session_store(request).close(request.cookies.get(COOKIE_NAME))
             raise KeyRevoked from None
-        return [], str(exc)
+        return [], None, str(exc)
 
 
 @router.get("/ui", include_in_schema=False)
@@ -55,7 +57,7 @@ async def overview(request: Request) -> Response:
     if session is None:
         return to_login(request)
     try:
-        incidents, problem = await _incidents(request, session)
+        incidents, _, problem = await _incidents(request, session)
     except KeyRevoked:
         return to_login(request)
     tenants = visible_tenants(request, session, incidents)
@@ -74,16 +76,19 @@ async def overview(request: Request) -> Response:
 
 
 @router.get("/ui/incidents", include_in_schema=False)
-async def incident_list(request: Request, status: str = "", severity: str = "", service: str = "") -> Response:
+async def incident_list(request: Request, status: str = "", severity: str = "", service: str = "",
+                        cursor: str = "") -> Response:
     session = current_session(request)
     if session is None:
         return to_login(request)
     chosen = {"status": status, "severity": severity, "service": service}
     try:
-        incidents, problem = await _incidents(request, session, **chosen)
+        incidents, older, problem = await _incidents(request, session, cursor=cursor, **chosen)
     except KeyRevoked:
         return to_login(request)
-    return page(request, "incidents.html", session, incidents=incidents, filters=chosen, problem=problem)
+    older_url = f"/ui/incidents?{urlencode({**chosen, 'cursor': older})}" if older else None
+    return page(request, "incidents.html", session, incidents=incidents, filters=chosen, problem=problem,
+                older_url=older_url, paged=bool(cursor))
 
 
 @router.get("/ui/incidents/{incident_id}", include_in_schema=False)

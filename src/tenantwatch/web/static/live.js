@@ -77,9 +77,12 @@
     }
   }
 
+  // an older page (opened through a cursor) stays as it is; the newest page follows live
+  const liveList = page === "incidents" && document.getElementById("incidents").dataset.live === "on";
+
   function changed(i, fresh) {
     incidents.set(i.id, i);
-    if (page === "incidents") upsertRow(i, fresh);
+    if (liveList) upsertRow(i, fresh);
     if (page === "overview") refreshOverview();
     if (page === "incident" && String(i.id) === document.body.dataset.incidentId && fresh) refreshIncident(i.id);
   }
@@ -90,7 +93,7 @@
   source.addEventListener("snapshot", function (e) {
     const list = JSON.parse(e.data).incidents;
     incidents.clear();
-    if (page === "incidents") {
+    if (liveList) {
       const body = document.getElementById("incident-rows");
       body.replaceChildren();
       list.slice().reverse().forEach(i => changed(i, false));
