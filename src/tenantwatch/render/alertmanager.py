@@ -19,7 +19,7 @@ from tenantwatch import conventions as names
 from tenantwatch.render import Files, RenderError, RenderOptions, target
 from tenantwatch.render.alertmanager_intervals import muting_cells, time_intervals
 from tenantwatch.render.alertmanager_receivers import FILE_SECRET_TYPES, native_receiver, receiver_name
-from tenantwatch.spec.models import Spec
+from tenantwatch.spec.models import EscalationLevel, Spec
 from tenantwatch.spec.units import format_duration
 
 GROUP_BY = [names.TENANT, "alertname", names.SERVICE]
@@ -93,15 +93,20 @@ def _engine_fallback_channels(spec: Spec, options: RenderOptions) -> list[str]:
     """L1 channels renderable as they are: those without a *_file form only with include_secrets."""
     if not spec.escalation:
         return []
-    first = min(spec.escalation, key=lambda level: level.after)
+    first = _by_delay(spec)[0]
     return [c for c in first.notify if options.include_secrets or spec.channels[c].type in FILE_SECRET_TYPES]
+
+
+def _by_delay(spec: Spec) -> list[EscalationLevel]:
+    """Escalation levels by `after`; the sort is stable, so the spec's order breaks ties."""
+    return sorted(spec.escalation, key=lambda level: level.after)
 
 
 def native_delivery(spec: Spec, options: RenderOptions) -> Delivery:
     """L1 channels for every severity L1 covers; later levels only where Alertmanager can
     express them without timers: PagerDuty channels (PagerDuty escalates on its own) for
     the severities those levels cover. Tenants that must not page never reach PagerDuty."""
-    levels = sorted(spec.escalation, key=lambda level: level.after)  # stable: L1 first on ties
+    levels = _by_delay(spec)
     if not levels or not levels[0].notify:
         raise RenderError("escalation: alert_delivery: alertmanager needs a first escalation level with notify channels")
     first, later = levels[0], levels[1:]
