@@ -102,3 +102,17 @@ def test_backtest_with_labels_for_another_file_is_an_error(spiky_csv: Path, tmp_
     labels.write_text(json.dumps({"other.csv": []}))
     result = CliRunner().invoke(app, ["detect", "backtest", "--csv", str(spiky_csv), "--labels", str(labels)])
     assert result.exit_code == 2 and "no windows for rps.csv" in result.output
+
+
+def test_corrupt_state_file_is_refused_before_anything_runs(tmp_path: Path) -> None:
+    state = tmp_path / "state.json"
+    state.write_text("{not json")
+    result = _run("--prometheus", "http://127.0.0.1:9", "--query", "up", "--once", "--state", str(state))
+    assert result.exit_code == 2
+    assert f"--state {state}: cannot load saved detector state" in result.output
+    assert state.read_text() == "{not json"  # left as it was
+
+
+def test_unwritable_output_is_an_error_not_a_traceback(spiky_csv: Path, tmp_path: Path) -> None:
+    result = _run("--csv", str(spiky_csv), "--out", str(tmp_path / "missing-dir" / "scores.csv"))
+    assert result.exit_code == 1 and "cannot write" in result.output

@@ -73,7 +73,9 @@ def test_streaming_updates_give_the_batch_scores(name: str) -> None:
     values = _inject("spike", seasonal(days=3), 2 * DAY + 5)
     small = detector_from_config({**make_detector(name, STEP).config(), **_small(name)})
     stream = StreamingDetector(small)
-    streamed = [stream.update(i * STEP, v) for i, v in enumerate(values)]
+    split = 2 * DAY - 20  # a chunk first, then point by point across the spike
+    streamed = list(stream.extend(np.arange(split) * STEP, values[:split]))
+    streamed += [stream.update(i * STEP, values[i]) for i in range(split, len(values))]
     np.testing.assert_allclose(streamed, small.score(values), atol=1e-9)
     assert len(stream.state().recent) <= small.lookback + 1  # bounded memory
 

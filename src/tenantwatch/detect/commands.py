@@ -101,8 +101,11 @@ def _score_csv(path: Path, output: Optional[Path], detector: str, threshold: flo
     frame = scores_frame(series, scores)
     if output is not None:
         tmp = output.with_name(output.name + ".tmp")
-        frame.to_csv(tmp, index=False)
-        tmp.replace(output)
+        try:
+            frame.to_csv(tmp, index=False)
+            tmp.replace(output)
+        except OSError as exc:
+            raise fail(f"detect: cannot write {output}: {exc}") from None
     anomalies = frame[frame["anomaly_score"] >= threshold]
     notes = _series_notes(series)
     if format == "json":
@@ -216,8 +219,11 @@ def bench_nab(
         files = load_nab(data)
     except SeriesError as exc:
         raise fail(f"bench nab: {exc}", USAGE) from None
-    with err.status("scoring...") as status:
-        rows = run_nab(files, _detector(detector), names, output, lambda name: status.update(f"scoring {name}..."))
+    try:
+        with err.status("scoring...") as status:
+            rows = run_nab(files, _detector(detector), names, output, lambda name: status.update(f"scoring {name}..."))
+    except OSError as exc:
+        raise fail(f"bench nab: cannot write scores into {output}: {exc}") from None
     batch_speed = matrix_throughput(detector)
     if format == "json":
         typer.echo(json.dumps({"files": len(files), "windows": rows[0].scores[0].windows, "batch_points_per_second": batch_speed,

@@ -38,9 +38,13 @@ class FollowSettings:
 
 def run_follow(prometheus: str, query: str, alertmanager: Optional[str], detector: str, threshold: float,
                state: Optional[Path], settings: FollowSettings, out: Console, err: Console) -> int:
-    source = Prometheus(prometheus)
-    follower = AnomalyFollower(source, query, detector=detector, step=settings.step, warmup=settings.warmup,
-                               threshold=threshold, hold=settings.hold, style=_style(settings), state_path=state)
+    try:
+        follower = AnomalyFollower(Prometheus(prometheus), query, detector=detector, step=settings.step,
+                                   warmup=settings.warmup, threshold=threshold, hold=settings.hold,
+                                   style=_style(settings), state_path=state)
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        err.print(f"detect: --state {state}: cannot load saved detector state: {exc}", markup=False, highlight=False)
+        return 2
     return _loop(follower.poll, lambda: _anomaly_table(follower, query), alertmanager, settings, out, err)
 
 
@@ -71,7 +75,7 @@ def _loop(poll: Callable[[float], list[Finding]], view: Callable[[], Table], ale
             firing, resolved = poster.sync(findings) if poster else (len(findings), 0)
             done += 1
             _report(findings, firing, resolved, view, live, settings, out)
-    except SourceError as exc:
+    except (SourceError, OSError) as exc:
         err.print(f"detect: {exc}", markup=False, highlight=False)
         return 1
     except KeyboardInterrupt:
