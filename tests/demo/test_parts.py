@@ -14,24 +14,16 @@ import httpx
 import pytest
 import yaml
 
-from tenantwatch.demo.procs import ChildFailed, spawn, wait_until
+from tenantwatch.demo.procs import ChildFailed, port_listening, process_alive, spawn, wait_until
 from tenantwatch.demo.recorder import Recorder
 from tenantwatch.demo.stack import StackError, find_binary
 from tenantwatch.demo.wiring import PAGERDUTY_PATH, SLACK_PATH, Addresses, demo_spec_text, parse, wire
 
 
-def _alive(pid: int) -> bool:
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except OSError:
-        return False
-    return state != "Z"
-
-
 def _wait_dead(pid: int, timeout: float = 10) -> bool:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if not _alive(pid):
+        if not process_alive(pid):
             return True
         time.sleep(0.05)
     return False
@@ -54,7 +46,7 @@ def test_a_child_dies_with_its_parent_even_on_kill_9(tmp_path):
         f"c = spawn('orphan', ['sleep', '300'], Path({str(tmp_path / 'o.log')!r})); print(c.pid, flush=True); time.sleep(300)")],
         stdout=subprocess.PIPE, text=True)
     orphan = int(parent.stdout.readline())
-    assert _alive(orphan)
+    assert process_alive(orphan)
     parent.send_signal(signal.SIGKILL)
     parent.wait(10)
     assert _wait_dead(orphan)

@@ -7,7 +7,6 @@ import json
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -15,20 +14,10 @@ from pathlib import Path
 
 import pytest
 
+from tenantwatch.demo.procs import port_listening, process_alive
+
 pytestmark = pytest.mark.e2e
 TENANTWATCH = [sys.executable, "-m", "tenantwatch.cli"]
-
-
-def _port_free(port: int) -> bool:
-    """Nothing listens: a server could bind it again (SO_REUSEADDR tolerates TIME_WAIT leftovers
-    of closed connections, not a listener)."""
-    with socket.socket() as probe:
-        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            probe.bind(("127.0.0.1", port))
-        except OSError:
-            return False
-    return True
 
 
 def _descendants(pid: int) -> set[int]:
@@ -47,14 +36,6 @@ def _descendants(pid: int) -> set[int]:
     return found
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    return not Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "Z"
-
-
 def test_demo_once_closes_the_loop_and_exits_0():
     done = subprocess.run([*TENANTWATCH, "demo", "--once", "--timeout", "200", "--format", "json",
                            "--fault", "globex:service_down"], capture_output=True, text=True, timeout=300)
@@ -65,7 +46,7 @@ def test_demo_once_closes_the_loop_and_exits_0():
     assert stages[:4] == ["fault injected", "alert firing in Prometheus", "incident opened by the engine",
                           "Slack notification received"]
     ports = [int(url.rsplit(":", 1)[1].strip("/").split("/")[0]) for url in report["urls"].values()]
-    assert all(_port_free(p) for p in ports)
+    assert all(not port_listening(p) for p in ports)
 
 
 def test_sigterm_stops_every_child_and_frees_the_ports():
@@ -88,10 +69,10 @@ def test_sigterm_stops_every_child_and_frees_the_ports():
         if demo.poll() is None:
             demo.kill()
     deadline = time.monotonic() + 10
-    while time.monotonic() < deadline and any(_alive(p) for p in children):
+    while time.monotonic() < deadline and any(process_alive(p) for p in children):
         time.sleep(0.1)
-    assert not [p for p in children if _alive(p)]
-    assert all(_port_free(p) for p in ports)
+    assert not [p for p in children if process_alive(p)]
+    assert all(not port_listening(p) for p in ports)
 
 
 def test_a_missing_prometheus_says_how_to_install_it():

@@ -109,7 +109,8 @@ def run_demo(*, fault: str | None, once: bool, timeout: float, seed: int, speed:
     except KeyboardInterrupt:
         err.print("stopping every part of the demo...")
     finally:
-        stack.stop()
+        for leftover in stack.stop():
+            err.print(f"demo: warning: {leftover} after stopping", markup=False)
     return 0
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import ctypes
 import os
 import signal
+import socket
 import subprocess
 import time
 from dataclasses import dataclass
@@ -107,3 +108,24 @@ def http_ok(url: str) -> Callable[[], bool]:
             return False
 
     return check
+
+
+def process_alive(pid: int) -> bool:
+    """Whether a process runs (a zombie waiting to be reaped does not count)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return False
+    return state != "Z"
+
+
+def port_listening(port: int, host: str = "127.0.0.1") -> bool:
+    """Whether something still listens on the port: a server could not bind it again.
+    SO_REUSEADDR tolerates the TIME_WAIT leftovers of closed connections, not a listener."""
+    with socket.socket() as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError:
+            return True
+    return False

@@ -69,6 +69,10 @@ class Recorder:
         return f"http://{self.host}:{self._server.server_address[1]}"
 
     @property
+    def running(self) -> bool:
+        return self._server is not None
+
+    @property
     def port(self) -> int:
         assert self._server is not None
         return self._server.server_address[1]

@@ -22,7 +22,7 @@ from typing import Any, Callable, Iterable
 
 import httpx
 
-from tenantwatch.demo.procs import Child, ChildFailed, http_ok, spawn, wait_until
+from tenantwatch.demo.procs import Child, ChildFailed, http_ok, port_listening, process_alive, spawn, wait_until
 from tenantwatch.demo.recorder import Recorder
 from tenantwatch.demo.wiring import Addresses, demo_spec_text, parse, wire
 from tenantwatch.render import RenderOptions, render_tree
@@ -190,17 +190,22 @@ class Stack:
         return [a for a in answer["data"]["alerts"] if a.get("state") == "firing"]
 
     def ports(self) -> list[int]:
-        """Every port the stack listens on (call before stop(): the simulator forgets its own)."""
-        return [*self.child_ports, self.recorder.port, self.sim.port(), *(self.sim.port(s) for s in self.spec.services)]
+        """Every port the stack has bound or handed to a child."""
+        own = [server.server_address[1] for server in self.sim.servers.values()]
+        return [*self.child_ports, *own, *([self.recorder.port] if self.recorder.running else [])]
 
     # stop ---------------------------------------------------------------------------------
-    def stop(self) -> None:
-        """Stop every child (last started first), the simulator and the recorder; remove workdir."""
+    def stop(self) -> list[str]:
+        """Stop every child (last started first), the simulator and the recorder; remove workdir.
+        Returns what is still running or listening afterwards (empty when all is clean)."""
+        ports = self.ports()
         for child in reversed(self.children):
             child.stop()
         self.sim.stop()
         self.recorder.stop()
         shutil.rmtree(self.workdir, ignore_errors=True)
+        return [f"{c.name} (pid {c.pid}) still runs" for c in self.children if process_alive(c.pid)] + \
+            [f"port {p} still listens" for p in ports if port_listening(p)]
 
 
 def incident_items(payload: Any) -> list[dict]:
