@@ -29,8 +29,21 @@ from tenantwatch.spec.units import format_duration
 
 __all__ = ["alert_catalog", "intervals", "render_prometheus"]
 GROUP_PREFIX = "tenantwatch-"
-BASE_RULE_FILES = ("rules/objectives.yml", "rules/recording.yml")
-AREA_RECORDINGS = {"slo": "rules/slo-ratios.yml", "anomaly": "rules/anomaly-scores.yml"}
+OBJECTIVES_FILE = "rules/objectives.yml"
+# The recording files each area's alerts read: a generated test loads only those, since
+# promtool evaluates every loaded rule at every step.
+SERVICE_KINDS = ("http", "postgres", "redis", "worker", "model")
+AREA_RECORDINGS = {
+    "services": SERVICE_KINDS,
+    "slo": ("http", "slo-ratios"),
+    "resources": ("containers",),
+    "security-business": ("tenant",),
+    "anomaly": ("http", "anomaly-scores"),
+}
+
+
+def recording_file(name: str) -> str:
+    return f"rules/recording-{name}.yml"
 
 
 def alert_catalog(recorder: Recorder) -> dict[str, list[AlertDef]]:
@@ -63,18 +76,16 @@ def _groups(groups: dict[str, list[dict]]) -> str | None:
 def render_prometheus(spec: Spec, options: RenderOptions) -> Files:
     timing = Timing.of(spec, options)
     recorder = Recorder(spec, timing)
-    files: Files = {
-        "rules/objectives.yml": _groups({"objectives": objective_rules(spec, services_of(spec, "http"))}),
-        "rules/recording.yml": _groups(recorder.by_kind()),
-        AREA_RECORDINGS["slo"]: _groups({"slo-ratios": recorder.slo_ratios()}),
-        AREA_RECORDINGS["anomaly"]: _groups({"anomaly-scores": zscore_rules(recorder)}),
-    }
+    recordings = {**recorder.by_kind(), "slo-ratios": recorder.slo_ratios(), "anomaly-scores": zscore_rules(recorder)}
+    files: Files = {OBJECTIVES_FILE: _groups({"objectives": objective_rules(spec, services_of(spec, "http"))})}
+    files.update({recording_file(name): _groups({name: rules}) for name, rules in recordings.items()})
     writer = TestWriter(spec, timing)
     for area, defs in alert_catalog(recorder).items():
         rule_file = f"rules/{area}.yml"
+        needed = [recording_file(n) for n in AREA_RECORDINGS.get(area, ()) if recordings.get(n)]
         files[rule_file] = _groups({area: [rule for d in defs for rule in d.rules(spec, timing)]})
         files[f"tests/{area}.yml"] = _dump({
-            "rule_files": [f"../{f}" for f in (*BASE_RULE_FILES, AREA_RECORDINGS.get(area), rule_file) if f],
+            "rule_files": [f"../{f}" for f in (OBJECTIVES_FILE, *needed, rule_file)],
             "evaluation_interval": format_duration(timing.test_interval),
             "tests": [group for d in defs for group in writer.groups(d)],
         })
