@@ -165,6 +165,7 @@ def main() -> None:
                   title=f"webhook intake, {args.requests} requests x {args.concurrency} clients, {os.cpu_count()} CPUs")
     for r in results:
         table.add_row(r.target, str(r.batch), f"{r.alerts_per_second:,.0f}", f"{r.p50_ms:.1f}", f"{r.p99_ms:.1f}", str(r.errors))
+    table.caption = "PostgreSQL is the test fixture's server (fsync=off); SQLite runs with synchronous=FULL"
     console.print(table)
 
 

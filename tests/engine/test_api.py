@@ -147,3 +147,13 @@ def test_health_ready_metrics_and_docs(engine: Engine) -> None:
     assert 'tenantwatch_intake_errors_total{reason="malformed_json"} 1.0' in text
     assert 'tenantwatch_http_request_duration_seconds_count{code="200",method="POST",route="/api/v1/alertmanager"}' in text
     assert "/api/v1/incidents/{incident_id}/ack" in engine.client.get("/openapi.json").json()["paths"]
+
+
+def test_a_batch_is_one_timeline_line_per_incident(engine: Engine) -> None:
+    engine.post([alert(name=f"A{n}", fingerprint=f"fp{n}") for n in range(13)])
+    [incident] = engine.incidents()
+    assert len(incident["alerts"]) == 13
+    opened, fired = incident["timeline"]
+    assert opened["kind"] == "opened" and opened["detail"] == "A0 on api (warning)"
+    assert fired["kind"] == "alert.fired" and fired["detail"].startswith("12 alerts: A1 on api (warning), A2 on api")
+    assert fired["detail"].endswith("and 2 more")

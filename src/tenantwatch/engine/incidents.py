@@ -64,10 +64,20 @@ class IncidentChanges:
     touched: set[int] = field(default_factory=set)
     events: list[dict[str, Any]] = field(default_factory=list)
     timeline: list[dict[str, Any]] = field(default_factory=list)
+    _groups: dict[tuple[int, str, str], list[str]] = field(default_factory=dict)
 
-    def note(self, session: Session, incident: Incident, kind: str, who: str, detail: str, now: dt.datetime) -> None:
-        """Add a timeline entry and remember the change for publishing."""
-        self.timeline.append({"incident_id": incident.id, "at": now, "kind": kind, "who": who, "detail": detail})
+    def note(self, incident: Incident, kind: str, who: str, detail: str, now: dt.datetime, *, group: bool = False) -> None:
+        """Add a timeline entry and remember the change for publishing. With `group`, entries
+        of one incident, kind and who in this transaction become one line listing them all
+        (a batch of 100 alerts is one `alert.fired` entry, not 100)."""
+        key = (incident.id, kind, who)
+        if group and key in self._groups:
+            self._groups[key].append(detail)
+            return
+        entry = {"incident_id": incident.id, "at": now, "kind": kind, "who": who, "detail": detail}
+        if group:
+            self._groups[key] = entry["details"] = [detail]
+        self.timeline.append(entry)
         incident.updated_at = now
         self.touched.add(incident.id)
         self.events.append({"type": "incident", "id": incident.id, "tenant": incident.tenant,
@@ -75,9 +85,19 @@ class IncidentChanges:
 
     def flush(self, session: Session) -> None:
         """Write the noted timeline rows; call before the commit."""
+        for entry in self.timeline:
+            if details := entry.pop("details", None):
+                entry["detail"] = _listing(details)
         if self.timeline:
             session.execute(insert(TimelineEvent), self.timeline)
-            self.timeline = []
+        self.timeline, self._groups = [], {}
+
+
+def _listing(details: list[str], most: int = 10) -> str:
+    if len(details) == 1:
+        return details[0]
+    shown = ", ".join(details[:most])
+    return f"{len(details)} alerts: {shown}" + (f" and {len(details) - most} more" if len(details) > most else "")
 
 
 def describe(alert: Alert | NewAlert) -> str:
@@ -99,7 +119,7 @@ def open_incident(session: Session, config: EngineConfig, alert: NewAlert, *, wh
     session.add(incident)
     session.flush()
     alert.incident_id = incident.id
-    changes.note(session, incident, "opened", who, describe(alert), now)
+    changes.note(incident, "opened", who, describe(alert), now)
     plan_escalation(session, config.spec, incident, new=True)
     return incident
 
@@ -112,7 +132,7 @@ def attach_alert(session: Session, config: EngineConfig, incident: Incident, ale
         incident.services = [*incident.services, alert.service]
         incident.root_cause = config.graph.root_cause(incident.services)
     incident.last_alert_at = now
-    changes.note(session, incident, "alert.fired", who, describe(alert), now)
+    changes.note(incident, "alert.fired", who, describe(alert), now, group=True)
     if SEVERITY_RANK[alert.severity] > SEVERITY_RANK.get(incident.severity, 0):
         incident.severity = alert.severity
         plan_escalation(session, config.spec, incident, new=False)
@@ -156,4 +176,4 @@ def _stop_escalating(session: Session, incident: Incident, status: str, event: s
     incident.status = status
     cancel_pending(session, incident.id)
     follow_up(session, incident.id, event, now)
-    changes.note(session, incident, status, who, detail, now)
+    changes.note(incident, status, who, detail, now)

@@ -154,7 +154,7 @@ def _resolve(session: Session, keys: list[Identity], alerts: dict[Identity, NewA
         alert.ends_at = alerts[(alert.tenant, alert.fingerprint, alert.starts_at)].ends_at or now
         if alert.incident is not None:
             incidents.add(alert.incident)
-            changes.note(session, alert.incident, "alert.resolved", who, describe(alert), now)
+            changes.note(alert.incident, "alert.resolved", who, describe(alert), now, group=True)
     session.flush()
     for incident in sorted(incidents, key=lambda i: i.id):
         close_if_all_resolved(session, incident, who=who, now=now, changes=changes)

@@ -46,8 +46,10 @@ class EngineService:
     def intake(self, payload: WebhookIn, who: str) -> IntakeResult:
         with self.store.write() as session:
             result = ingest(session, payload, who=who, now=self.clock.now(), correlator=self.correlator)
-        for alert in payload.alerts:
-            self.metrics.alerts_received.labels(status=alert.status).inc()
+        firing = sum(alert.status == "firing" for alert in payload.alerts)
+        for status, count in (("firing", firing), ("resolved", len(payload.alerts) - firing)):
+            if count:
+                self.metrics.alerts_received.labels(status=status).inc(count)
         self._publish(result.changes)
         return result
 
