@@ -78,18 +78,28 @@ def _follow(stack: Stack) -> None:
         time.sleep(2)
 
 
+def _read(spec: Path) -> str:
+    try:
+        return spec.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise WiringError(f"--spec: cannot read {spec}: {getattr(exc, 'strerror', None) or exc}") from None
+
+
 def run_demo(*, fault: str | None, once: bool, timeout: float, seed: int, speed: float, fault_every: float,
              spec: Path | None, format: str) -> int:
     """The demo; returns the exit code (0 ok, 1 the loop did not close or the stack failed, 2 bad input)."""
+    if format not in ("text", "json"):
+        err.print(f"demo: --format: expected text or json, got {format!r}", markup=False)
+        return 2
     try:
-        text = spec.read_text(encoding="utf-8") if spec else demo_spec_text()
+        text = _read(spec) if spec else demo_spec_text()
         parsed = parse(text)
         tenant, kind = parse_fault(fault) if fault else (next(iter(parsed.tenants)), "error_burst")
         make_fault(parsed, tenant, kind, 0.0)  # refuse a fault the spec cannot show before starting anything
         scheduled = not once and not fault and fault_every > 0
         schedule = random_schedule(parsed, seed, fault_every, fault_every / 2, 100) if scheduled else []
         stack = Stack(text, seed=seed, speed=speed, schedule=schedule)
-    except (OSError, WiringError, FaultError) as exc:
+    except (WiringError, FaultError) as exc:
         err.print(f"demo: {exc}", markup=False)
         return 2
     _interrupt_on_sigterm()

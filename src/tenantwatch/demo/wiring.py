@@ -28,9 +28,12 @@ def demo_spec_text() -> str:
 
 
 def parse(text: str) -> Spec:
+    """The spec of a demo run: valid, with at least one tenant to simulate."""
     result = load_text(text)
     if result.spec is None:
         raise WiringError("the demo spec is invalid:\n" + "\n".join(f"  {i.path}: {i.message}" for i in result.errors))
+    if not result.spec.tenants:
+        raise WiringError("tenants: the demo needs at least one tenant to simulate")
     return result.spec
 
 

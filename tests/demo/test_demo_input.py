@@ -1,0 +1,29 @@
+"""`tenantwatch demo` refuses bad input before starting anything: exit 2 and a message naming
+the option or spec field."""
+
+from __future__ import annotations
+
+import pytest
+from typer.testing import CliRunner
+
+from tenantwatch.cli import app
+
+
+@pytest.mark.parametrize("args, spec_text, message", [
+    (["--fault", "acme"], None, "expected TENANT:KIND (e.g. acme:error_burst), got 'acme'"),
+    (["--fault", "nobody:error_burst"], None, "tenant: unknown tenant 'nobody'; this spec has acme, globex, initech"),
+    (["--fault", "acme:meteor"], None, "kind: unknown fault kind 'meteor'"),
+    (["--format", "xml"], None, "--format: expected text or json, got 'xml'"),
+    (["--spec", "/nonexistent/spec.yaml"], None, "--spec: cannot read /nonexistent/spec.yaml"),
+    (["--spec", "{spec}"], "version: 1\nplatform: x\n", "services: required key is missing"),
+    (["--spec", "{spec}"], "version: 1\nplatform: x\nservices: {web: {kind: http}}\n", "tenants: the demo needs at least one tenant"),
+    (["--spec", "{spec}", "--fault", "a:accuracy_drop"], "version: 1\nplatform: x\nservices: {web: {kind: http}}\ntenants: {a: {}}\n",
+     "kind: accuracy_drop needs a service of kind model"),
+])
+def test_bad_input_exits_2_with_a_clear_message(tmp_path, args, spec_text, message):
+    spec = tmp_path / "spec.yaml"
+    if spec_text is not None:
+        spec.write_text(spec_text)
+    result = CliRunner().invoke(app, ["demo", *[a.replace("{spec}", str(spec)) for a in args]], prog_name="tenantwatch")
+    assert result.exit_code == 2
+    assert message in " ".join(result.output.split())
