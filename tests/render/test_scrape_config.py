@@ -4,6 +4,7 @@ Prometheus that scrapes a local /metrics endpoint."""
 from __future__ import annotations
 
 import http.server
+import re
 import shutil
 import subprocess
 import threading
@@ -203,3 +204,21 @@ def test_real_prometheus_maps_tenant_namespace_to_tenant_label(tmp_path: Path, m
     finally:
         proc.terminate()
         proc.wait(timeout=30)
+
+
+def relabel(rules: list[dict], labels: dict[str, str]) -> dict[str, str]:
+    """Prometheus' `replace` relabelling (anchored RE2 match; the default action)."""
+    out = dict(labels)
+    for rule in rules:
+        value = ";".join(out.get(name, "") for name in rule.get("source_labels", []))
+        match = re.fullmatch(rule.get("regex", "(.*)"), value)
+        if match:
+            out[rule["target_label"]] = match.expand(rule["replacement"].replace("$", "\\"))
+    return out
+
+
+def test_dns_record_names_become_namespace_and_tenant() -> None:
+    api = jobs(config(make_spec()))["api"]
+    [record, _] = api["dns_sd_configs"][0]["names"]
+    labels = relabel(api["relabel_configs"], {"__meta_dns_name": record})
+    assert (labels["namespace"], labels["tenant"], labels["service"]) == ("tenant-acme", "acme", "api")
