@@ -38,6 +38,9 @@ class TestWriter:
     def __init__(self, spec: Spec, timing: Timing) -> None:
         self.spec, self.t = spec, timing
         self.pool = [*spec.tenants, *(f for f in FALLBACK_TENANTS if f not in spec.tenants)]
+        self.overrides = {t: spec.overrides_for(t) for t in self.pool}  # computed once: 10 000 tenants
+        self.paging = [t for t in self.pool if spec.pages(t)]
+        self.silent_pagers = [t for t in spec.tenants if not spec.pages(t)]
 
     def _labels(self, d: AlertDef, tenant: str | None) -> dict[str, str]:
         out = {}
@@ -69,15 +72,13 @@ class TestWriter:
         if not d.tenant_scoped:
             cases = [Case(None, d.bad, True)] + ([Case(None, d.good, False)] if d.good is not None else [])
             return [[c] for c in cases if c.value is not None]
-        paging = [t for t in self.pool if self.spec.pages(t)]
         own = d.objective
-        defaults = [t for t in paging if own is None or own not in self.spec.overrides_for(t)]
+        defaults = [t for t in self.paging if own is None or own not in self.overrides[t]][:2]
         main: list[Case] = []
         for tenant, healthy in ((defaults[0], False), (defaults[1], True)):
             main += self._case(d, tenant, healthy)
-        silent_pagers = [t for t in self.spec.tenants if not self.spec.pages(t)]
-        if d.severity == "critical" and silent_pagers:
-            main += self._case(d, silent_pagers[0], False)
+        if d.severity == "critical" and self.silent_pagers:
+            main += self._case(d, self.silent_pagers[0], False)
         groups = [main]
         if own is not None:
             for tenant in self._distinct_overrides(d):
@@ -90,7 +91,7 @@ class TestWriter:
         """Up to MAX_OVERRIDE_CASES overriding tenants, each with a different threshold."""
         chosen: dict[float, str] = {}
         for tenant in self.spec.tenants:
-            if d.objective in self.spec.overrides_for(tenant):
+            if d.objective in self.overrides[tenant]:
                 chosen.setdefault(d.threshold_for(self.spec, tenant), tenant)
         return list(chosen.values())[:MAX_OVERRIDE_CASES]
 
