@@ -135,3 +135,16 @@ def test_older_incidents_are_one_click_away(engine: Engine, admin: TestClient, m
     older = admin.get(older_url).text
     assert "AlertInitech" in older and "AlertAcme" not in older
     assert 'data-live="off"' in older and 'id="older"' not in older
+
+
+def test_overview_counts_come_from_unresolved_incidents(engine: Engine, acme: TestClient,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("tenantwatch.web.engine_api.PAGE_LIMIT", 1)
+    engine.post_alert("acme", "StillOpen", service="jobs", severity="critical")
+    engine.post_alert("acme", "SoonResolved", service="api")
+    newest = engine.incidents("acme")[0]
+    csrf = _csrf(acme.get("/ui/").text)
+    acme.post(f"/ui/incidents/{newest['id']}/resolve", data={"csrf": csrf})
+    # the newest incident is resolved; the open one is older than one page of history
+    assert acme.get("/ui/api/overview").json() == {"tenants": {"acme": {"open": 1, "worst": "critical"}}}
+    assert re.search(r'data-open-count="acme">1<', acme.get("/ui/").text)

@@ -10,10 +10,11 @@ from typing import Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form, Request
-from fastapi.responses import RedirectResponse
+from fastapi.responses import JSONResponse, RedirectResponse
 from starlette.responses import Response
 
 from tenantwatch.web import prometheus, reports, slo
+from tenantwatch.web.api import error
 from tenantwatch.web.engine_api import EngineApi, EngineError
 from tenantwatch.web.login import csrf_ok
 from tenantwatch.web.sessions import COOKIE_NAME, Session, current_session, session_store
@@ -32,7 +33,7 @@ def _refused(request: Request, session: Session, exc: EngineError, incident_id: 
     if exc.status == 401:
         session_store(request).close(request.cookies.get(COOKIE_NAME))
         return to_login(request)
-    if exc.status in (403, 404):
+    if exc.status in (403, 404, 422):
         return page(request, "missing.html", session, status_code=404, message=f"Incident {incident_id} was not found.")
     return page(request, "missing.html", session, status_code=409 if exc.status == 409 else 502,
                 message=f"The engine refused to {doing} incident {incident_id}: {exc}")
@@ -50,6 +51,31 @@ async def _incidents(request: Request, session: Session, **filters: str) -> tupl
         return [], None, str(exc)
 
 
+async def unresolved_incidents(request: Request, session: Session) -> tuple[list[dict[str, Any]], str | None]:
+    """Open and acknowledged incidents (a page each), so resolved history never hides them."""
+    found, problems = [], []
+    for status in ("open", "acknowledged"):
+        items, _, problem = await _incidents(request, session, status=status)
+        found += items
+        problems += [problem] if problem else []
+    return found, problems[0] if problems else None
+
+
+@router.get("/ui/api/overview", include_in_schema=False)
+async def overview_counts(request: Request) -> Response:
+    """Unresolved incidents per visible tenant, for the overview's live refresh."""
+    session = current_session(request)
+    if session is None:
+        return error(401, "unauthenticated", "log in first")
+    try:
+        incidents, problem = await unresolved_incidents(request, session)
+    except KeyRevoked:
+        return error(401, "unauthenticated", "log in again")
+    if problem:
+        return error(502, "engine_error", problem)
+    return JSONResponse({"tenants": slo.unresolved_by_tenant(incidents)})
+
+
 @router.get("/ui", include_in_schema=False)
 @router.get("/ui/", include_in_schema=False)
 async def overview(request: Request) -> Response:
@@ -57,7 +83,7 @@ async def overview(request: Request) -> Response:
     if session is None:
         return to_login(request)
     try:
-        incidents, _, problem = await _incidents(request, session)
+        incidents, problem = await unresolved_incidents(request, session)
     except KeyRevoked:
         return to_login(request)
     tenants = visible_tenants(request, session, incidents)

@@ -32,9 +32,12 @@ class TenantHealth:
         """critical / degraded / healthy, from open incidents first, then the budget."""
         if self.worst_severity == "critical":
             return "critical"
-        if self.open_incidents or (self.budget_left is not None and self.budget_left < 0):
-            return "degraded"
-        return "healthy"
+        return "degraded" if self.open_incidents else self.budget_status
+
+    @property
+    def budget_status(self) -> str:
+        """degraded when the error budget is overspent, else healthy (what remains without incidents)."""
+        return "degraded" if self.budget_left is not None and self.budget_left < 0 else "healthy"
 
     @property
     def budget_left(self) -> float | None:
@@ -68,16 +71,25 @@ def objective_of(spec: Any, tenant: str) -> float:
     return float(spec.objectives_for(tenant).availability)
 
 
+def unresolved_by_tenant(incidents: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """{tenant: {"open": count, "worst": severity}} of the incidents not yet resolved."""
+    found: dict[str, list[str]] = {}
+    for incident in incidents:
+        if incident.get("status") != "resolved":
+            found.setdefault(incident.get("tenant", ""), []).append(incident.get("severity", ""))
+    return {tenant: {"open": len(severities), "worst": next((s for s in SEVERITY_ORDER if s in severities), None)}
+            for tenant, severities in found.items()}
+
+
 def tenant_health(spec: Any, tenants: list[str], incidents: list[dict[str, Any]],
                   error_ratios: dict[str, float]) -> list[TenantHealth]:
-    """One row per tenant, from its open (not resolved) incidents and its measured error ratio."""
+    """One row per tenant, from its unresolved incidents and its measured error ratio."""
+    counts = unresolved_by_tenant(incidents)
     rows = []
     for tenant in tenants:
-        mine = [i for i in incidents if i.get("tenant") == tenant and i.get("status") != "resolved"]
-        severities = [i.get("severity") for i in mine]
-        worst = next((s for s in SEVERITY_ORDER if s in severities), None)
+        mine = counts.get(tenant, {"open": 0, "worst": None})
         ratio = error_ratios.get(tenant)
-        rows.append(TenantHealth(tenant, len(mine), worst, objective_of(spec, tenant),
+        rows.append(TenantHealth(tenant, mine["open"], mine["worst"], objective_of(spec, tenant),
                                  None if ratio is None else 1 - ratio))
     return rows
 

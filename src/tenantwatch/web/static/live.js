@@ -4,7 +4,6 @@
   "use strict";
   const page = document.body.dataset.page;
   const state = document.getElementById("live-state");
-  const incidents = new Map();
 
   function el(tag, text, cls) {
     const node = document.createElement(tag);
@@ -45,16 +44,18 @@
     document.getElementById("no-incidents").hidden = body.children.length > 0;
   }
 
-  function refreshOverview() {
+  async function refreshOverview() {
+    const response = await fetch("/ui/api/overview", {credentials: "same-origin"});
+    if (!response.ok) return;
+    const counts = (await response.json()).tenants;
     document.querySelectorAll("[data-open-count]").forEach(function (cell) {
       const tenant = cell.dataset.openCount;
-      const open = [...incidents.values()].filter(i => i.tenant === tenant && i.status !== "resolved");
-      cell.textContent = String(open.length);
+      const mine = counts[tenant] || {open: 0, worst: null};
+      cell.textContent = String(mine.open);
       const health = document.querySelector('[data-health="' + CSS.escape(tenant) + '"]');
-      if (health) {
-        const value = open.some(i => i.severity === "critical") ? "critical" : open.length ? "degraded" : health.textContent;
-        health.textContent = value; health.className = "badge " + value;
-      }
+      const value = mine.worst === "critical" ? "critical" : mine.open ? "degraded" : health.dataset.budgetStatus;
+      health.textContent = value;
+      health.className = "badge " + value;
     });
   }
 
@@ -80,26 +81,26 @@
   // an older page (opened through a cursor) stays as it is; the newest page follows live
   const liveList = page === "incidents" && document.getElementById("incidents").dataset.live === "on";
 
-  function changed(i, fresh) {
-    incidents.set(i.id, i);
-    if (liveList) upsertRow(i, fresh);
+  function changed(i) {
+    if (liveList) upsertRow(i, true);
     if (page === "overview") refreshOverview();
-    if (page === "incident" && String(i.id) === document.body.dataset.incidentId && fresh) refreshIncident(i.id);
+    if (page === "incident" && String(i.id) === document.body.dataset.incidentId) refreshIncident(i.id);
   }
 
   const source = new EventSource("/ui/events");
   source.addEventListener("open", function () { state.textContent = "● live"; state.classList.add("on"); });
   source.addEventListener("error", function () { state.textContent = "reconnecting…"; state.classList.remove("on"); });
+  // on (re)connect: catch up with whatever changed since the page was rendered
   source.addEventListener("snapshot", function (e) {
     const list = JSON.parse(e.data).incidents;
-    incidents.clear();
     if (liveList) {
       const body = document.getElementById("incident-rows");
       body.replaceChildren();
-      list.slice().reverse().forEach(i => changed(i, false));
+      list.slice().reverse().forEach(i => upsertRow(i, false));
       document.getElementById("no-incidents").hidden = body.children.length > 0;
-    } else list.forEach(i => changed(i, false));
+    }
+    if (page === "overview") refreshOverview();
   });
-  source.addEventListener("incident", function (e) { changed(JSON.parse(e.data), true); });
+  source.addEventListener("incident", function (e) { changed(JSON.parse(e.data)); });
   source.addEventListener("logout", function () { source.close(); window.location.assign("/ui/login"); });
 })();
