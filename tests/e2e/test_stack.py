@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import pytest
 
@@ -17,9 +18,13 @@ from tenantwatch.demo.procs import port_listening, process_alive
 from tenantwatch.demo.recorder import Recorded
 from tenantwatch.demo.wiring import SLACK_PATH
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.browser]
 TIMEOUT = 180.0
 L2_AFTER = 20.0  # the demo spec's escalation timer
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "demo"
 
 
 @dataclass
@@ -35,7 +40,36 @@ class Run:
     slack: list[Recorded]
     pids: list[int]
     ports: list[int]
+    dashboard_rows: list[str] = field(default_factory=list)  # incident rows the tenant's browser showed
     leftovers: list[str] = field(default_factory=list)  # what stop() found still running
+
+
+def _dashboard(stack: Stack, title: str) -> list[str]:
+    """What the tenant sees in a real browser: log in with its key, the incident list (waiting
+    for the incident) and the live charts over the real Prometheus; screenshots as artefacts."""
+    from playwright.sync_api import sync_playwright
+
+    assert CHROMIUM.exists(), "Debian's chromium is missing: run scripts/install.sh"
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1280, "height": 800})
+            page.set_default_timeout(30_000)
+            page.goto(stack.urls["dashboard"] + "incidents")
+            page.fill("#key", stack.keys.tenant_key)
+            page.click("button[type=submit]")
+            page.wait_for_selector(f"tr.incident:has-text({title!r})")
+            page.screenshot(path=str(ARTIFACTS / "incidents.png"), full_page=True)
+            rows = [row.inner_text() for row in page.query_selector_all("tr.incident")]
+            page.goto(stack.urls["dashboard"] + "charts")
+            page.wait_for_selector(".chart[data-signal=traffic] canvas")
+            page.screenshot(path=str(ARTIFACTS / "charts.png"), full_page=True)
+            page.goto(stack.urls["dashboard"])
+            page.screenshot(path=str(ARTIFACTS / "overview.png"), full_page=True)
+            return rows
+        finally:
+            browser.close()
 
 
 def _wait(what: str, find, deadline: float):
@@ -62,6 +96,7 @@ def run() -> Run:
         result = Run(tenant, others, incident, escalated, stack.incidents(), stack.incidents(key=stack.keys.tenant_key),
                      stack.recorder.received(lambda r: r.path == SLACK_PATH),
                      [child.pid for child in stack.children], stack.ports())
+        result.dashboard_rows = _dashboard(stack, incident["title"])
     finally:
         leftovers = stack.stop()
     result.leftovers = leftovers
@@ -76,6 +111,11 @@ def test_the_incident_belongs_to_the_faulty_tenant_only(run):
 
 def test_the_tenant_key_sees_only_its_tenant(run):
     assert run.tenant_view and {i["tenant"] for i in run.tenant_view} == {run.tenant}
+
+
+def test_the_tenant_sees_its_incident_in_the_dashboard(run):
+    assert run.dashboard_rows and all(run.incident["title"] in row or run.tenant in row for row in run.dashboard_rows)
+    assert (ARTIFACTS / "incidents.png").stat().st_size > 0 and (ARTIFACTS / "charts.png").stat().st_size > 0
 
 
 def test_it_escalates_on_the_shortened_timer(run):
