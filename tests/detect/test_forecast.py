@@ -59,3 +59,18 @@ def test_filling_disk_alert_leads_the_real_crossing() -> None:
     result = json.loads(printed.output)
     assert result["first_alert_at_seconds"] < result["crossing_at_seconds"]
     assert 20 * HOUR <= result["lead_seconds"] <= 30 * HOUR
+
+
+def test_forecast_command_prints_hourly_mean_and_interval(tmp_path) -> None:
+    index = pd.date_range("2024-01-01", periods=24 * 12 * 4, freq="5min")
+    load = 100 + 40 * np.sin(2 * np.pi * index.hour.to_numpy() / 24) + np.random.default_rng(2).normal(0, 3, len(index))
+    path = tmp_path / "load.csv"
+    pd.DataFrame({"timestamp": index.strftime("%Y-%m-%d %H:%M:%S"), "value": load}).to_csv(path, index=False)
+    result = CliRunner().invoke(app, ["detect", "forecast", "--csv", str(path), "--horizon", "6h", "--format", "json"])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.output)
+    assert report["seasonal_period_hours"] == 24 and len(report["forecast"]) == 6
+    first = report["forecast"][0]
+    assert first["low"] <= first["mean"] <= first["high"] and first["time"].startswith("2024-01-05T00:00")
+    short = CliRunner().invoke(app, ["detect", "forecast", "--csv", str(path), "--horizon", "soon"])
+    assert short.exit_code == 2 and "--horizon" in short.output

@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 from typing import Optional
 
+import pandas as pd
 import typer
 from rich.console import Console
 from rich.table import Table
@@ -71,6 +72,7 @@ def detect(
     * `tenantwatch detect --csv cpu.csv --out scores.csv`
     * `tenantwatch detect --prometheus http://localhost:9090 --query 'sum by (tenant, service) (rate(http_requests_total[5m]))' --alertmanager http://localhost:9093`
     * `tenantwatch detect backtest --csv cpu.csv --labels windows.json`
+    * `tenantwatch detect forecast --csv requests.csv --horizon 24h`
     * `tenantwatch detect predict --prometheus URL --query 'kubelet_volume_stats_used_bytes' --limit 1e11 --horizon 24h`
     """
     if ctx.invoked_subcommand is not None:
@@ -197,6 +199,39 @@ def predict_command(
         step=_duration("--step", step), warmup=_duration("--lookback", lookback), interval=_duration("--interval", interval),
         hold=0.0, iterations=1 if once else iterations, severity=severity, tenant=tenant, json_lines=format == "json")
     raise typer.Exit(run_predict(prometheus, query, alertmanager, limit, _duration("--horizon", horizon), settings, out, err))
+
+
+@detect_app.command("forecast")
+def forecast_command(
+    csv: Path = typer.Option(..., "--csv", help="timestamp,value CSV of a load (request rate)."),
+    horizon: str = typer.Option("24h", "--horizon", help="How far ahead (hourly steps)."),
+    interval: float = typer.Option(0.9, "--interval", help="Probability covered by low..high."),
+    format: str = typer.Option("text", "--format", help="text or json."),
+) -> None:
+    """Forecast a load series hour by hour with daily (weekly, given two weeks) seasonality.
+
+    Example: `tenantwatch detect forecast --csv requests.csv --horizon 12h --format json`
+    """
+    from tenantwatch.detect.forecast import ForecastError, forecast_load
+
+    try:
+        series = read_csv(csv)
+        history = pd.Series(series.values, index=series.timestamps).dropna()
+        history = history[~history.index.duplicated(keep="last")]
+        result = forecast_load(history, pd.Timedelta(seconds=_duration("--horizon", horizon)), interval=interval)
+    except (SeriesError, ForecastError) as exc:
+        raise fail(f"detect forecast: {csv}: {exc}" if isinstance(exc, ForecastError) else f"detect forecast: {exc}",
+                   USAGE) from None
+    rows = [{"time": t.isoformat(), "mean": m, "low": lo, "high": hi}
+            for t, m, lo, hi in zip(result.index, result.mean, result.low, result.high)]
+    if format == "json":
+        typer.echo(json.dumps({"seasonal_period_hours": result.seasonal_period, "interval": interval, "forecast": rows}, indent=2))
+        return
+    table = Table("time", "mean", "low", "high",
+                  title=f"load forecast of {csv} ({result.seasonal_period} h season, {interval:.0%} interval)")
+    for row in rows:
+        table.add_row(row["time"], f"{row['mean']:.4g}", f"{row['low']:.4g}", f"{row['high']:.4g}")
+    out.print(table)
 
 
 @bench_app.command("nab")
