@@ -13,6 +13,7 @@ import typing
 from pathlib import Path
 from typing import Any, Iterator
 
+import annotated_types
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
@@ -21,6 +22,8 @@ from tenantwatch.spec.models import ObjectiveOverrides, Spec
 from tenantwatch.spec.suggest import is_union, strip_wrappers
 from tenantwatch.spec.units import format_duration, parse_duration, parse_ratio
 
+_BOUNDS = ((annotated_types.Gt, "gt", ">"), (annotated_types.Ge, "ge", "≥"),
+           (annotated_types.Lt, "lt", "<"), (annotated_types.Le, "le", "≤"))
 SECRET_TYPE = "secret (`env:NAME` or `file:/path`)"
 _BLOCK = re.compile(r"(<!-- keys:(?P<section>[a-z_]+) -->\n).*?(<!-- /keys -->)", re.S)
 
@@ -51,7 +54,7 @@ def refresh(text: str) -> str:
 def _rows(path: str, field: FieldInfo) -> Iterator[tuple[str, str, str]]:
     annotation = field.rebuild_annotation()
     secret = (field.json_schema_extra or {}).get("sensitive") if isinstance(field.json_schema_extra, dict) else False
-    yield path, SECRET_TYPE if secret else _type_name(annotation), _default(field, annotation)
+    yield path, SECRET_TYPE if secret else _type_name(annotation) + _bounds(annotation), _default(field, annotation)
     yield from _children(path, annotation)
 
 
@@ -94,6 +97,15 @@ def _type_name(annotation: Any) -> str:
     if _model(core) or is_union(core):
         return "mapping"
     return {str: "text", int: "integer", float: "number", bool: "true/false"}.get(core, getattr(core, "__name__", str(core)))
+
+
+def _bounds(annotation: Any) -> str:
+    """' (> 0, ≤ 100)' from the field's numeric constraints, also when nested in Optional."""
+    found = []
+    for meta in _metadata(annotation):
+        for inner in (meta, *getattr(meta, "metadata", ())):
+            found += [f"{sign} {getattr(inner, name):g}" for kind, name, sign in _BOUNDS if isinstance(inner, kind)]
+    return f" ({', '.join(found)})" if found else ""
 
 
 def _default(field: FieldInfo, annotation: Any) -> str:
