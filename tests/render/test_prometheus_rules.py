@@ -10,8 +10,10 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
+import time
 from pathlib import Path
 
+import httpx
 import pytest
 import yaml
 
@@ -208,3 +210,44 @@ def test_docs_list_every_generated_name() -> None:
     suffixes = [v for k, v in vars(conventions).items() if isinstance(v, str) and re.match(r"^(service|tenant):", v)]
     missing = [n for n in names + suffixes if n not in doc]
     assert missing == []
+
+
+def _firing(url: str) -> list[dict]:
+    alerts = httpx.get(f"{url}/api/v1/alerts", timeout=10).json()["data"]["alerts"]
+    return [a for a in alerts if a["state"] == "firing"]
+
+
+@pytest.mark.e2e
+def test_a_real_prometheus_fires_per_tenant_alerts_from_the_fast_rules(tmp_path: Path) -> None:
+    """Fast-profile rules in the Debian Prometheus: acme and initech fail half their requests,
+    globex none. acme pages (critical), initech (`page: false`) gets a warning, globex nothing;
+    descriptions show the value and each tenant's own objective."""
+    from gf_prometheus import prometheus
+    from prom_exporter import exporter
+
+    rendered = render(spec_from_file(REFERENCE), tmp_path / "out", "fast")
+    rules = {Path(f).name: rendered.files[f] for f in rendered.rule_files()}
+    http = 'http_requests_total{{tenant="{t}",service="api",handler="/",method="GET",code="{c}"}}'
+    rates = {http.format(t="acme", c="500"): 5, http.format(t="acme", c="200"): 5,
+             http.format(t="initech", c="500"): 5, http.format(t="initech", c="200"): 5,
+             http.format(t="globex", c="200"): 10}
+    burn = conventions.ALERT_SLO_ERROR_FAST
+    with exporter(rates) as target, prometheus(tmp_path / "prom", rules, target) as url:
+        deadline = time.monotonic() + 120
+        while True:
+            firing = _firing(url)
+            burning = {a["labels"]["tenant"]: a for a in firing if a["labels"]["alertname"] == burn}
+            if {"acme", "initech"} <= set(burning) or time.monotonic() > deadline:
+                break
+            time.sleep(1)
+        groups = httpx.get(f"{url}/api/v1/rules", timeout=10).json()["data"]["groups"]
+    broken = {r["name"]: r.get("lastError") for g in groups for r in g["rules"] if r["health"] == "err"}
+    assert broken == {}
+    assert {"acme", "initech"} <= set(burning), [a["labels"] for a in firing]
+    assert burning["acme"]["labels"]["severity"] == "critical"
+    assert burning["initech"]["labels"]["severity"] == "warning"
+    assert "99.9% availability" in burning["acme"]["annotations"]["description"]
+    assert "99% availability" in burning["initech"]["annotations"]["description"]
+    assert "50%" in burning["acme"]["annotations"]["description"]
+    assert not [a for a in firing if a["labels"].get("tenant") == "globex"]
+    assert any(a["labels"]["alertname"] == conventions.WATCHDOG for a in firing)
