@@ -44,6 +44,7 @@ def browser_page() -> Iterator[object]:
 def _log_in(page, served: ServedApp, key: str) -> None:  # type: ignore[no-untyped-def]
     page.goto(f"{served.url}/ui/incidents")
     assert "/ui/login" in page.url
+    page.screenshot(path=str(ARTIFACTS / "login.png"))
     page.fill("#key", key)
     page.click("button[type=submit]")
     page.wait_for_url(f"{served.url}/ui/incidents")
