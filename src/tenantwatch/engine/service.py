@@ -7,6 +7,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy.orm import Session
+
 from tenantwatch.engine.audit import record
 from tenantwatch.engine.auth import Principal
 from tenantwatch.engine.clock import Clock
@@ -14,6 +16,7 @@ from tenantwatch.engine.config import EngineConfig
 from tenantwatch.engine.correlation import Correlator
 from tenantwatch.engine.escalation import Scheduler
 from tenantwatch.engine.events import Broadcaster
+from tenantwatch.engine.groupcommit import GroupCommit
 from tenantwatch.engine.incidents import IncidentChanges, acknowledge, resolve
 from tenantwatch.engine.intake import IntakeResult, WebhookIn, ingest
 from tenantwatch.engine.metrics import EngineMetrics
@@ -36,6 +39,11 @@ class EngineService:
 
     def __post_init__(self) -> None:
         self.correlator = Correlator(self.config)
+        self._intake = GroupCommit(self.store, self._ingest)
+
+    def _ingest(self, session: Session, item: tuple[WebhookIn, str]) -> IntakeResult:
+        payload, who = item
+        return ingest(session, payload, who=who, now=self.clock.now(), correlator=self.correlator)
 
     def _publish(self, changes: IncidentChanges) -> None:
         for event in changes.events:
@@ -44,8 +52,8 @@ class EngineService:
             self.scheduler.wake()
 
     def intake(self, payload: WebhookIn, who: str) -> IntakeResult:
-        with self.store.write() as session:
-            result = ingest(session, payload, who=who, now=self.clock.now(), correlator=self.correlator)
+        """Store a webhook payload; returns once it is committed (see groupcommit)."""
+        result = self._intake.submit((payload, who))
         firing = sum(alert.status == "firing" for alert in payload.alerts)
         for status, count in (("firing", firing), ("resolved", len(payload.alerts) - firing)):
             if count:

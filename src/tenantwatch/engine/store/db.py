@@ -50,12 +50,18 @@ class Store:
         self.engine = engine
         self.dialect = engine.dialect.name
         self.sessions = sessionmaker(engine, expire_on_commit=False)
-        self._write_lock = threading.Lock()
+        self._write_lock = threading.RLock()
 
     @contextmanager
     def read(self) -> Iterator[Session]:
         with self.sessions() as session:
             yield session
+
+    @contextmanager
+    def exclusive(self) -> Iterator[None]:
+        """Hold the write lock across several transactions (re-entrant: write() works inside)."""
+        with self._write_lock:
+            yield
 
     @contextmanager
     def write(self) -> Iterator[Session]:
