@@ -169,7 +169,7 @@ def test_a_changed_default_threshold_fails_the_generated_tests(tmp_path: Path) -
 
 def test_a_dropped_override_fails_the_generated_tests(tmp_path: Path) -> None:
     # globex's 350ms latency objective lives in one override series; make it the default
-    out = _mutate_and_test(tmp_path, "rules/objectives.yml", "expr: vector(0.35)", "expr: vector(0.2)", "tests/services.yml")
+    out = _mutate_and_test(tmp_path, "rules/objectives.yml", "vector(0.35)", "vector(0.2)", "tests/services.yml")
     assert conventions.ALERT_API_LATENCY in out
 
 
