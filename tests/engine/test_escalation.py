@@ -137,3 +137,22 @@ def test_a_restart_continues_pending_escalations_and_messages(sqlite_store: Stor
     assert sorted(paths(recorder)) == ["/discord-team", "/email-sre", "/pagerduty", "/slack-alerts", "/slack-alerts"]
     second.tick()
     assert len(recorder.requests) == 5
+
+
+def test_no_secret_in_logs_timeline_or_api_when_a_channel_fails(sqlite_store: Store, caplog) -> None:  # type: ignore[no-untyped-def]
+    secret = "T000-very-secret-token"
+    spec = make_spec("http://127.0.0.1:9")  # nothing listens on port 9: every send fails
+    spec = spec.model_copy(update={"channels": {**spec.channels, "slack-alerts": spec.channels["slack-alerts"].model_copy(
+        update={"webhook_url": f"http://127.0.0.1:9/services/{secret}"})}})
+    engine = build_engine(sqlite_store, spec, FakeClock(T0))
+    with caplog.at_level("DEBUG"):
+        engine.post([alert()])
+        for _ in range(10):
+            engine.tick()
+            engine.clock.advance(600)
+    [incident] = engine.incidents()
+    failed = [e for e in incident["timeline"] if e["kind"] == "notify.failed"]
+    assert failed and "slack-alerts" in failed[0]["detail"]
+    assert "notification slack-alerts" in caplog.text and secret not in caplog.text
+    assert secret not in engine.client.get(f"/api/v1/incidents/{incident['id']}", headers=engine.auth("admin")).text
+    assert secret not in engine.client.get("/api/v1/audit", params={"format": "jsonl"}, headers=engine.auth("admin")).text
