@@ -14,7 +14,7 @@ from typing import Any, Callable, Iterator
 
 import httpx
 
-from conftest import free_port, wait_for_port
+from tests.conftest import free_port, wait_for_port
 
 ALERTMANAGER = "/usr/bin/prometheus-alertmanager"
 

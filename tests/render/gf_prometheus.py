@@ -11,7 +11,7 @@ import httpx
 import yaml
 
 from am_live import running
-from conftest import free_port
+from tests.conftest import free_port
 
 PROMETHEUS = "/usr/bin/prometheus"
 

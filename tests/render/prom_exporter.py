@@ -9,7 +9,7 @@ import time
 from contextlib import contextmanager
 from typing import Iterator
 
-from conftest import free_port
+from tests.conftest import free_port
 
 Rates = dict[str, float]  # exposition series text -> increase per second
 
