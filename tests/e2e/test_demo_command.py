@@ -1,5 +1,5 @@
-"""`tenantwatch demo` as a user runs it: --once closes the loop and exits 0; SIGTERM stops every
-child; a missing Prometheus gets the apt-get command."""
+"""`tenantwatch demo` as a user runs it: --once closes the loop (dry-run remediation included) and
+exits 0; SIGTERM stops every child; a missing Prometheus gets the apt-get command."""
 
 from __future__ import annotations
 
@@ -38,13 +38,16 @@ def _descendants(pid: int) -> set[int]:
 
 def test_demo_once_closes_the_loop_and_exits_0():
     done = subprocess.run([*TENANTWATCH, "demo", "--once", "--timeout", "200", "--format", "json",
-                           "--fault", "globex:service_down"], capture_output=True, text=True, timeout=300)
+                           "--fault", "globex:connection_exhaustion"], capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr[-3000:]
     report = json.loads(done.stdout)
     assert report["closed"] and report["tenant"] == "globex"
     stages = [s["what"] for s in report["stages"]]
     assert stages[:4] == ["fault injected", "alert firing in Prometheus", "incident opened by the engine",
                           "Slack notification received"]
+    remediation = [s["detail"] for s in report["stages"] if s["what"] == "remediation (L1)"]
+    assert remediation and "cancel_slow_queries" in remediation[0] and "dry" in remediation[0]  # the demo spec's rule
+    assert report["stages"][-1] == {**report["stages"][-1], "what": "incidents of other tenants", "detail": "0"}
     ports = [int(url.rsplit(":", 1)[1].strip("/").split("/")[0]) for url in report["urls"].values()]
     assert all(not port_listening(p) for p in ports)
 

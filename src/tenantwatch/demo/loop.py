@@ -99,6 +99,10 @@ def close_loop(stack: Stack, tenant: str, kind: str, timeout: float,
     body = message.json() or {}
     reached("Slack notification received", str(body.get("text") or message.body[:120].decode(errors="replace")))
 
+    detail = stack.api(f"/incidents/{incident['id']}")
+    for event in detail.get("timeline", []):
+        if event.get("kind") == "remediation":
+            reached("remediation (L1)", str(event.get("detail")))
     others = [i for i in stack.incidents() if i.get("tenant") != tenant]
-    reached("other tenants untouched", f"{len(others)} incident(s) of other tenants")
+    reached("incidents of other tenants", f"{len(others)}")
     return report
