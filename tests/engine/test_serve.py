@@ -101,3 +101,19 @@ def test_serve_answers_and_kill_9_loses_no_acknowledged_alert(tmp_path: Path) ->
     store.close()
     missing = [f for f in acknowledged if f not in stored]
     assert len(acknowledged) > 40 and missing == []
+
+
+def test_serve_refuses_a_bad_spec_or_database_with_a_clear_message(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from tenantwatch.cli import app
+
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("version: 1\nplatform: x\nservices: {api: {kind: http}}\nescalation: [{level: L9}]\n")
+    runner = CliRunner()
+    result = runner.invoke(app, ["serve", "--spec", str(bad), "--db", f"sqlite:///{tmp_path / 'x.db'}"])
+    assert result.exit_code == 2 and "escalation[0].level" in result.output
+    result = runner.invoke(app, ["serve", "--db", "mysql://u@localhost/db"])
+    assert result.exit_code == 1 and "--db: unsupported database 'mysql'" in result.output
+    result = runner.invoke(app, ["serve", "--correlation-window", "soon"])
+    assert result.exit_code == 2 and "--correlation-window" in result.output
