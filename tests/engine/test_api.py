@@ -80,6 +80,7 @@ def test_keys_are_required_and_intake_keys_cannot_read(engine: Engine) -> None:
         response = engine.client.post("/api/v1/alertmanager", json=body, headers=headers)
         assert response.status_code == 401 and response.json()["error"]["code"] == "unauthorized"
     assert engine.client.get("/api/v1/incidents").status_code == 401
+    assert 'tenantwatch_intake_errors_total{reason="unauthorized"} 3.0' in engine.client.get("/metrics").text
     assert engine.client.get("/api/v1/incidents", headers=engine.auth("intake")).status_code == 403
     assert engine.incidents() == []
 

@@ -76,3 +76,15 @@ def test_bad_database_url_is_a_clear_error(tmp_path) -> None:  # type: ignore[no
         open_store("mysql://x@localhost/db")
     with pytest.raises(StoreError, match="--db: cannot open"):
         open_store(f"sqlite:///{tmp_path}/missing-dir/x.db")
+
+
+def test_the_scheduler_applies_retention(sqlite_store: Store) -> None:
+    clock = FakeClock(T0)
+    engine = build_engine(sqlite_store, make_spec(), clock, retention_days=1)
+    engine.post([alert(service="jobs", name="Old")])
+    engine.post([alert(service="jobs", name="Old", status="resolved")])
+    engine.tick()
+    assert len(engine.incidents()) == 1
+    clock.advance(2 * 86400)
+    engine.tick()
+    assert engine.incidents() == []

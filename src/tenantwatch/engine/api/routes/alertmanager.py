@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import json
+from typing import Annotated
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.concurrency import run_in_threadpool
 from pydantic import ValidationError
 
 from tenantwatch import conventions
-from tenantwatch.engine.api.deps import EngineDep, PrincipalDep
+from tenantwatch.engine.api.deps import EngineDep, get_principal
 from tenantwatch.engine.api.errors import ApiError, validation_message
+from tenantwatch.engine.auth import Principal
 from tenantwatch.engine.intake import MAX_BODY_BYTES, WebhookIn
 
 router = APIRouter(tags=["intake"])
@@ -30,8 +32,18 @@ async def read_limited(request: Request, limit: int) -> bytes:
     return b"".join(chunks)
 
 
+def intake_principal(request: Request, engine: EngineDep) -> Principal:
+    """The caller's key; refused keys are counted too (a misconfigured Alertmanager shows up)."""
+    try:
+        return get_principal(request)
+    except ApiError:
+        engine.metrics.intake_errors.labels(reason="unauthorized").inc()
+        raise
+
+
 @router.post(conventions.ENGINE_WEBHOOK_PATH.removeprefix("/api/v1"), summary="Alertmanager webhook (version 4)")
-async def alertmanager_webhook(request: Request, principal: PrincipalDep, engine: EngineDep) -> dict[str, object]:
+async def alertmanager_webhook(request: Request, principal: Annotated[Principal, Depends(intake_principal)],
+                               engine: EngineDep) -> dict[str, object]:
     """Stores the alerts and answers only after the commit. An intake (or admin) key may post
     any tenant's alerts; a tenant key only its own tenant's (403 otherwise)."""
     errors = engine.metrics.intake_errors
