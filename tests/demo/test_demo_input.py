@@ -27,3 +27,4 @@ def test_bad_input_exits_2_with_a_clear_message(tmp_path, args, spec_text, messa
     result = CliRunner().invoke(app, ["demo", *[a.replace("{spec}", str(spec)) for a in args]], prog_name="tenantwatch")
     assert result.exit_code == 2
     assert message in " ".join(result.output.split())
+

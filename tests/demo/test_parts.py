@@ -92,15 +92,15 @@ def test_the_embedded_demo_spec_is_valid_and_covers_every_service_kind():
 
 
 def test_wiring_points_every_part_at_the_demos_ports():
-    wired, environ = wire(demo_spec_text(), ADDRESSES)
-    raw = yaml.safe_load(wired)
+    wired = wire(demo_spec_text(), ADDRESSES)
+    raw, environ = yaml.safe_load(wired.text), wired.environ
     assert {name: s["targets"] for name, s in raw["services"].items()} == {n: [a] for n, a in ADDRESSES.service_targets.items()}
     assert raw["engine"] == {"url": "http://127.0.0.1:2000", "intake_key_file": "/tmp/x/intake.key"}
     assert raw["prometheus"]["alertmanager"] == "127.0.0.1:3000"
     assert raw["channels"]["pagerduty-oncall"]["url"] == "http://127.0.0.1:4000" + PAGERDUTY_PATH
     assert environ["TENANTWATCH_DEMO_SLACK_URL"] == "http://127.0.0.1:4000" + SLACK_PATH
     assert "TENANTWATCH_DEMO_PAGERDUTY_KEY" in environ
-    assert parse(wired).discovery == "static"
+    assert wired.spec.discovery == "static" and parse(wired.text) == wired.spec
 
 
 def test_wiring_any_spec_sets_every_env_secret_of_its_webhooks():
@@ -119,7 +119,6 @@ tenants:
   one: {}
 """
     addresses = Addresses({"web": "127.0.0.1:1"}, "http://127.0.0.1:2", "127.0.0.1:3", "/k", "http://127.0.0.1:4")
-    wired, environ = wire(text, addresses)
-    assert set(environ) == {"MY_DISCORD", "MY_HOOK"}
-    assert environ == {"MY_DISCORD": "http://127.0.0.1:4/hooks/discord", "MY_HOOK": "http://127.0.0.1:4/hooks/webhook"}
-    assert parse(wired).services["web"].targets == ["127.0.0.1:1"]
+    wired = wire(text, addresses)
+    assert wired.environ == {"MY_DISCORD": "http://127.0.0.1:4/hooks/discord", "MY_HOOK": "http://127.0.0.1:4/hooks/webhook"}
+    assert wired.spec.services["web"].targets == ["127.0.0.1:1"]

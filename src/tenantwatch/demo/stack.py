@@ -24,13 +24,13 @@ import httpx
 
 from tenantwatch.demo.procs import Child, ChildFailed, http_ok, port_listening, process_alive, spawn, wait_until
 from tenantwatch.demo.recorder import Recorder
-from tenantwatch.demo.wiring import Addresses, demo_spec_text, parse, wire
-from tenantwatch.render import RenderOptions, render_tree
+from tenantwatch.demo.wiring import Addresses, WiringError, demo_spec_text, parse, wire
+from tenantwatch.render import RenderError, RenderOptions, render_tree
 from tenantwatch.render.emit import write_tree
 from tenantwatch.sim import Fault, ScheduledFault, SimServer, World
 
 INSTALL_HINT = "apt-get install -y --no-install-recommends prometheus prometheus-alertmanager (or run scripts/install.sh)"
-STEPS = ("simulator", "recorder", "spec", "keys", "engine", "render", "prometheus", "alertmanager")
+STEPS = ("simulator", "recorder", "spec", "render", "keys", "engine", "prometheus", "alertmanager")
 READY_TIMEOUT = 60.0
 DASHBOARD_PATH = "/ui/"
 
@@ -91,6 +91,9 @@ class Stack:
         alertmanager = find_binary("prometheus-alertmanager", "TENANTWATCH_ALERTMANAGER")
         try:
             self._start(prometheus, alertmanager)
+        except (RenderError, WiringError) as exc:
+            self.stop()
+            raise StackError(f"the demo spec cannot run: {exc}") from None
         except BaseException:
             self.stop()
             raise
@@ -110,26 +113,26 @@ class Stack:
 
         self.on_step("spec")
         intake_file = self.workdir / "intake.key"
-        wired, secrets = wire(self.spec_text, Addresses(
+        wired = wire(self.spec_text, Addresses(
             {name: f"127.0.0.1:{self.sim.port(name)}" for name in self.spec.services},
             self.urls["engine"], f"127.0.0.1:{ports['alertmanager']}", str(intake_file), self.recorder.url))
         self.spec_path = self.workdir / "spec.yaml"
-        self.spec_path.write_text(wired, encoding="utf-8")
+        self.spec_path.write_text(wired.text, encoding="utf-8")
         self.db_url = f"sqlite:///{self.workdir / 'engine.db'}"
+
+        self.on_step("render")  # before anything is spawned: a spec that cannot render fails fast
+        self.out = self.workdir / "out"
+        write_tree(self.out, render_tree(wired.spec, RenderOptions(profile="fast"), ["prometheus", "alertmanager"]))
 
         self.on_step("keys")
         self.keys = self._create_keys(intake_file)
 
         self.on_step("engine")
-        env = {**os.environ, **secrets, "PROMETHEUS_URL": self.urls["prometheus"],
+        env = {**os.environ, **wired.environ, "PROMETHEUS_URL": self.urls["prometheus"],
                "ALERTMANAGER_URL": self.urls["alertmanager"], "TENANTWATCH_DB": self.db_url}
         self._run("engine", [*_tenantwatch(), "serve", "--spec", str(self.spec_path), "--db", self.db_url,
                              "--host", "127.0.0.1", "--port", str(ports["engine"])],
                   self.urls["engine"] + "/healthz", env)
-
-        self.on_step("render")
-        self.out = self.workdir / "out"
-        write_tree(self.out, render_tree(parse(wired), RenderOptions(profile="fast", environ=env), ["prometheus", "alertmanager"]))
 
         self.on_step("prometheus")
         self._run("prometheus", [prometheus_bin, f"--config.file={self.out / 'prometheus' / 'prometheus.yml'}",

@@ -46,8 +46,15 @@ class Addresses:
     recorder_url: str
 
 
-def wire(text: str, at: Addresses) -> tuple[str, dict[str, str]]:
-    """(the wired spec text, the environment its env: secrets need) for a demo run."""
+@dataclass(frozen=True)
+class Wired:
+    text: str  # the spec file the renderer and the engine read
+    spec: Spec
+    environ: dict[str, str]  # what its env: secrets resolve to (the recorder's URLs)
+
+
+def wire(text: str, at: Addresses) -> Wired:
+    """The spec of a demo run, pointed at the demo's ports and local stand-ins."""
     raw = yaml.safe_load(text)
     raw["discovery"] = "static"
     raw["alert_delivery"] = "engine"
@@ -65,8 +72,7 @@ def wire(text: str, at: Addresses) -> tuple[str, dict[str, str]]:
                 path = SLACK_PATH if channel["type"] == "slack" else HOOK_PATH + channel["type"]
                 environ.update(_env_value(channel[field], at.recorder_url + path))
     wired = yaml.safe_dump(raw, sort_keys=False)
-    parse(wired)
-    return wired, environ
+    return Wired(wired, parse(wired), environ)
 
 
 def _env_value(reference: object, value: str) -> dict[str, str]:
