@@ -108,18 +108,23 @@ class AlertDef:
         """The alerting rule; a tenant-scoped critical alert becomes a critical rule for
         paging tenants and a warning rule for tenants with `page: false`."""
         expr = self.promql()
-        base = {"alert": self.name}
-        tail = {"annotations": self.annotations(spec.runbook_base_url)}
-        if self.hold:
-            base["for"] = timing.f(self.hold)
-        labels = {**self.static_labels, conventions.CATEGORY: self.category} if self.category else dict(self.static_labels)
         if self.severity != "critical" or not self.tenant_scoped:
-            return [{**base, "expr": expr, "labels": {**labels, conventions.SEVERITY: self.severity}, **tail}]
+            return [self._rule(spec, timing, expr, self.severity)]
         disabled = conventions.PAGING_DISABLED
         return [
-            {**base, "expr": f"({expr}) unless on(tenant) {disabled}", "labels": {**labels, conventions.SEVERITY: "critical"}, **tail},
-            {**base, "expr": f"({expr}) and on(tenant) {disabled}", "labels": {**labels, conventions.SEVERITY: "warning"}, **tail},
+            self._rule(spec, timing, f"({expr}) unless on(tenant) {disabled}", "critical"),
+            self._rule(spec, timing, f"({expr}) and on(tenant) {disabled}", "warning"),
         ]
+
+    def _rule(self, spec: Spec, timing: Timing, expr: str, severity: str) -> dict:
+        rule: dict = {"alert": self.name}
+        if self.hold:
+            rule["for"] = timing.f(self.hold)
+        labels = {**self.static_labels, conventions.CATEGORY: self.category} if self.category else dict(self.static_labels)
+        rule["expr"] = expr
+        rule["labels"] = {**labels, conventions.SEVERITY: severity}
+        rule["annotations"] = self.annotations(spec.runbook_base_url)
+        return rule
 
     def severity_for(self, spec: Spec, tenant: str) -> str:
         if self.severity == "critical" and self.tenant_scoped and not spec.pages(tenant):

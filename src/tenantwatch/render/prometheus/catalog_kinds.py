@@ -63,7 +63,7 @@ def up_alerts(r: Recorder) -> list[AlertDef]:
             c.ALERT_SERVICE_ABSENT, "availability", "warning",
             f"group by (tenant, service) (max_over_time({up}[{t.w(3600)}]))", TS,
             "{service} metrics vanished for tenant {tenant}",
-            "{service} of tenant {tenant} was scraped in the last {window} but has no series now; silence is not health.".replace("{window}", t.w(3600)),
+            f"{{service}} of tenant {{tenant}} was scraped in the last {t.w(3600)} but has no series now; silence is not health.",
             Presence(), expr=f"group by (tenant, service) (max_over_time({up}[{t.w(3600)}])) unless on(tenant, service) {up}",
             bad=1.0, good=0.0, hold=300, history=t.window(600),
         ),
