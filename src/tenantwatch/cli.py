@@ -155,6 +155,31 @@ app.command("remediate")(remediate)
 
 
 @app.command()
+def simulate(
+    spec: Path = typer.Argument(..., help="The spec whose tenants and services to simulate."),
+    host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on."),
+    port: int = typer.Option(9400, "--port", help="Port of /metrics (all series) and /faults; 0 = any free port."),
+    per_service: bool = typer.Option(False, "--per-service-ports", help="Also serve each service on its own port (port+1, port+2, ... in spec order), as a static-discovery render scrapes them."),
+    seed: int = typer.Option(0, "--seed", help="Same seed, same traffic."),
+    speed: float = typer.Option(1.0, "--speed", help="Simulated time per real second (1440: a day per minute)."),
+    fault_every: float = typer.Option(0.0, "--fault-every", help="A random fault every N seconds (0: only on request)."),
+) -> None:
+    """Simulate a spec's tenants and services as exporters would expose them (CONTRACT.md §2).
+
+    Faults on request: `curl -X POST http://127.0.0.1:9400/faults -d '{"tenant": "acme", "kind": "error_burst"}'`.
+
+    Examples:
+
+    * `tenantwatch simulate examples/platform.yaml --port 9400`
+    * `tenantwatch simulate examples/platform.yaml --per-service-ports --speed 1440 --fault-every 300`
+    """
+    from tenantwatch.sim.run import run_simulator
+
+    raise typer.Exit(run_simulator(spec_path=spec, host=host, port=port, per_service=per_service, seed=seed,
+                                   speed=speed, fault_every=fault_every))
+
+
+@app.command()
 def demo(
     fault: Optional[str] = typer.Option(None, "--fault", help="Inject a fault at once: TENANT:KIND (kinds: error_burst, latency_spike, filling_volume, connection_exhaustion, accuracy_drop, brute_force, service_down)."),
     once: bool = typer.Option(False, "--once", help="Run one fault through the loop until its incident and Slack notification exist, print what happened, stop, exit 0 (1 if it did not close)."),
