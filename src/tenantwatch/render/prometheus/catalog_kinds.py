@@ -27,20 +27,20 @@ def http_alerts(r: Recorder) -> list[AlertDef]:
         AlertDef(
             c.ALERT_API_LATENCY, "latency", "warning", p95, TS,
             "{service} p95 latency above objective for tenant {tenant}",
-            "p95 latency of {service} for tenant {tenant} is {value} over 5m; objective {objective}.",
+            f"p95 latency of {{service}} for tenant {{tenant}} is {{value}} over {t.w(300)}; objective {{objective}}.",
             histogram, objective="latency_p95", formats=DUR, kind="http", hold=600, settle=t.window(300),
         ),
         AlertDef(
             c.ALERT_API_ERRORS, "errors", "warning", r.name(c.http_error_ratio(t.w(300))), TS,
             "{service} error rate above objective for tenant {tenant}",
-            "{value} of {service} requests for tenant {tenant} failed with 5xx over 5m; objective {objective}.",
+            f"{{value}} of {{service}} requests for tenant {{tenant}} failed with 5xx over {t.w(300)}; objective {{objective}}.",
             Share("http_requests_total", {**HTTP_EXTRA, "code": "500"}, ok), objective="error_rate",
             cap=1.0, formats=PCT, kind="http", hold=300, settle=t.window(300),
         ),
         AlertDef(
             c.ALERT_API_THROUGHPUT_DROP, "availability", "warning", f"(1 - {rate} / {earlier})", TS,
             "{service} traffic dropped for tenant {tenant}",
-            "{service} receives {value} fewer requests for tenant {tenant} than 1h ago; objective: alert above {objective}.",
+            f"{{service}} receives {{value}} fewer requests for tenant {{tenant}} than {t.w(3600)} ago; objective: alert above {{objective}}.",
             Shift("http_requests_total", before=10.0, extra=ok, drop=True), objective="throughput_drop",
             cap=1.0, formats=PCT, kind="http", hold=600, guard=f"and on(tenant, service) {earlier} > {MIN_RPS}",
             history=t.window(3600) + t.window(300), settle=t.window(300),
@@ -134,7 +134,7 @@ def worker_alerts(r: Recorder) -> list[AlertDef]:
         AlertDef(
             c.ALERT_JOBS_FAILING, "errors", "warning", r.name(c.WORKER_FAILURE_RATIO), TS,
             "{service} jobs failing for tenant {tenant}",
-            "{value} of {service} jobs for tenant {tenant} failed over 5m; objective {objective}.",
+            f"{{value}} of {{service}} jobs for tenant {{tenant}} failed over {r.t.w(300)}; objective {{objective}}.",
             Share("worker_jobs_total", {**queue, "outcome": "failure"}, {**queue, "outcome": "success"}),
             objective="job_failure_rate", cap=1.0, formats=PCT, kind="worker", hold=600, settle=r.t.window(300),
         ),

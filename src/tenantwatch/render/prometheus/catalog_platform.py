@@ -37,7 +37,7 @@ def node_alerts(r: Recorder) -> list[AlertDef]:
             c.ALERT_NODE_CPU, "saturation", "warning",
             f'(1 - avg by (instance) (rate(node_cpu_seconds_total{{mode="idle"}}[{t.w(300)}])))', ("instance",),
             "Node {instance} CPU busy",
-            "Node {instance} CPUs are {value} busy over 5m (alert above {objective}).",
+            f"Node {{instance}} CPUs are {{value}} busy over {t.w(300)} (alert above {{objective}}).",
             Level("node_cpu_seconds_total", extra={"mode": "idle", "cpu": "0"}, counting=True, complement=True),
             threshold=0.9, bad=0.95, good=0.5, formats=PCT, hold=900, settle=t.window(300),
             static_labels=PLATFORM, sample_labels={"instance": "node-1:9100"},

@@ -35,7 +35,7 @@ def container_alerts(r: Recorder) -> list[AlertDef]:
         AlertDef(
             c.ALERT_CONTAINER_RESTARTS, "availability", "warning", r.name(c.CONTAINER_RESTARTS), TS,
             "{service} containers restarting for tenant {tenant}",
-            "{service} containers of tenant {tenant} restarted {value} times in the last hour; objective {objective}.",
+            f"{{service}} containers of tenant {{tenant}} restarted {{value}} times in the last {t.w(3600)}; objective {{objective}} per hour.",
             Level("kube_pod_container_status_restarts_total", relabel=labels.container, per=t.window(3600), counting=True),
             objective="restarts_per_hour", hold=300, settle=t.window(3600),
         ),
@@ -70,7 +70,7 @@ def security_alerts(r: Recorder) -> list[AlertDef]:
         AlertDef(
             c.ALERT_SECURITY_EVENT, "security", "critical", r.name(c.SECURITY_EVENTS), ("tenant", "kind"),
             "Security event {kind} for tenant {tenant}",
-            "Tenant {tenant} had {value} {kind} security events in the last 5m (alert above {objective}).",
+            f"Tenant {{tenant}} had {{value}} {{kind}} security events in the last {t.w(300)} (alert above {{objective}}).",
             Level("security_events_total", per=t.window(300), counting=True), threshold=0.0, bad=3.0, good=0.0,
             hold=0, settle=t.window(300), sample_labels={"kind": "intrusion"},
         ),
@@ -85,7 +85,7 @@ def business_alerts(r: Recorder) -> list[AlertDef]:
         AlertDef(
             c.ALERT_CONVERSION_COLLAPSE, "business", "warning", f"(1 - {ratio} / ({ratio} offset {earlier}))", ("tenant",),
             "Conversions collapsed for tenant {tenant}",
-            "The conversion rate of tenant {tenant} fell by {value} against 1h ago while sessions continue; objective: alert above {objective}.",
+            f"The conversion rate of tenant {{tenant}} fell by {{value}} against {earlier} ago while sessions continue; objective: alert above {{objective}}.",
             Shift("business_conversions_total", before=1.0, extra={"funnel": "checkout"}, drop=True,
                   steady=(("business_sessions_total", {}, 10.0),)),
             objective="conversion_drop", cap=1.0, formats=PCT, hold=900,
