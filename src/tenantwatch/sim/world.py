@@ -59,6 +59,7 @@ class World:
         self._step = step
         self._start = self._now = clock()
         self._profiles = {t: TenantProfile.draw(seed, t) for t in spec.tenants}
+        self._objectives = {t: spec.objectives_for(t) for t in spec.tenants}  # merged once, read every step
         self._home = next((n for n, s in spec.services.items() if s.kind == "http"), next(iter(spec.services)))
         self._schedule = sorted(schedule, key=lambda s: s.after)
         self._faults: list[Fault] = []
@@ -105,6 +106,7 @@ class World:
                         self._counters[series] = self._counters.get(series, 0.0) + rate * dt
                 self._now += dt
                 self._sample(self._now)
+            self._faults = [f for f in self._faults if f.end is None or f.end > self._now]  # forget ended ones
 
     def _start_scheduled(self, now: float) -> None:
         due = bisect.bisect_right([s.after for s in self._schedule], now - self._start)
@@ -116,11 +118,10 @@ class World:
     def _sample(self, now: float) -> None:
         simulated = self.simulated(now)
         for tenant, profile in self._profiles.items():
-            active = {f.kind: now - f.start for f in self._faults if f.tenant == tenant and f.active(now)}
-            targets = {(f.kind, s) for f in self._faults if f.tenant == tenant and f.active(now) for s in f.services}
+            mine = [f for f in self._faults if f.tenant == tenant and f.active(now)]
             for name, service in self.spec.services.items():
-                faults = {kind: age for kind, age in active.items() if (kind, name) in targets}
-                moment = Moment(tenant, name, service, self.spec.objectives_for(tenant), profile.rps(now, simulated),
+                faults = {f.kind: now - f.start for f in mine if name in f.services}
+                moment = Moment(tenant, name, service, self._objectives[tenant], profile.rps(now, simulated),
                                 faults, home=name == self._home)
                 self._latest[(tenant, name)] = signals_of(moment)
 
