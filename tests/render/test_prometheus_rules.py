@@ -252,3 +252,17 @@ def test_a_real_prometheus_fires_per_tenant_alerts_from_the_fast_rules(tmp_path:
     assert "50%" in burning["acme"]["annotations"]["description"]
     assert not [a for a in firing if a["labels"].get("tenant") == "globex"]
     assert any(a["labels"]["alertname"] == conventions.WATCHDOG for a in firing)
+
+
+def test_recording_rules_follow_level_metric_operations(crowded: Rendered) -> None:
+    """Names carry the spec's metrics prefix (`saas_` here) and come from conventions."""
+    known = {v for k, v in vars(conventions).items() if isinstance(v, str) and re.match(r"^(service|tenant):", v)}
+    for f in crowded.rule_files():
+        if not f.startswith("rules/recording-"):
+            continue
+        for group in yaml.safe_load(crowded.files[f])["groups"]:
+            for rule in group["rules"]:
+                name = rule["record"]
+                assert re.fullmatch(r"saas_(service|tenant):[a-z0-9_]+:[a-z0-9_]+(:zscore)?", name), name
+                suffix = name.removeprefix("saas_").removesuffix(":zscore")
+                assert suffix in known or re.fullmatch(r"service:http_request_(errors|slow):ratio_rate\w+", suffix), name
