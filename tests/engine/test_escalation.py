@@ -153,6 +153,6 @@ def test_no_secret_in_logs_timeline_or_api_when_a_channel_fails(sqlite_store: St
     [incident] = engine.incidents()
     failed = [e for e in incident["timeline"] if e["kind"] == "notify.failed"]
     assert failed and "slack-alerts" in failed[0]["detail"]
-    assert "notification slack-alerts" in caplog.text and secret not in caplog.text
+    assert "trigger failed" in caplog.text and secret not in caplog.text
     assert secret not in engine.client.get(f"/api/v1/incidents/{incident['id']}", headers=engine.auth("admin")).text
     assert secret not in engine.client.get("/api/v1/audit", params={"format": "jsonl"}, headers=engine.auth("admin")).text

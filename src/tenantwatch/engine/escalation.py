@@ -30,6 +30,7 @@ from tenantwatch.engine.store.retention import purge
 log = logging.getLogger(__name__)
 LEVEL_ORDER = ("L1", "L2", "L3", "L4")
 RETENTION_EVERY = dt.timedelta(hours=1)
+WAKE_COALESCE = 0.1  # seconds: under heavy intake the scheduler runs at most ~10 times a second
 
 
 @dataclass
@@ -134,6 +135,7 @@ class Scheduler:
                 log.error("scheduler pass failed: %s", type(exc).__name__, exc_info=True)
             try:
                 await asyncio.wait_for(self._wake.wait(), timeout=self.config.tick_interval)
+                await asyncio.sleep(min(WAKE_COALESCE, self.config.tick_interval))  # one pass for a burst of wakes
             except asyncio.TimeoutError:
                 pass
             self._wake.clear()

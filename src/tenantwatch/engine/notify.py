@@ -10,7 +10,6 @@ text (an HTTP error can contain a webhook URL, which is a secret).
 from __future__ import annotations
 
 import datetime as dt
-import logging
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -27,7 +26,6 @@ if TYPE_CHECKING:
     from tenantwatch.engine.metrics import EngineMetrics
     from tenantwatch.engine.store import Store
 
-log = logging.getLogger(__name__)
 FOLLOW_UP_LEVEL = ""  # acknowledge/resolve go once per channel, whatever level notified it
 
 
@@ -128,6 +126,4 @@ def _record(store: Store, config: EngineConfig, item: Delivery, result: SendResu
             message.state = "failed"
             session.add(TimelineEvent(incident_id=item.incident_id, at=now, kind="notify.failed", who="engine",
                                       detail=f"{what}: gave up after {message.attempts} attempt(s): {message.last_error}"))
-        log.warning("notification %s for incident %s failed (attempt %s): %s", item.channel, item.incident_id,
-                    message.attempts, message.last_error)
         return 0
