@@ -88,3 +88,13 @@ def test_the_scheduler_applies_retention(sqlite_store: Store) -> None:
     clock.advance(2 * 86400)
     engine.tick()
     assert engine.incidents() == []
+
+
+def test_a_large_batch_fires_and_resolves(store: Store) -> None:
+    engine = build_engine(store, make_spec(), FakeClock(T0))
+    alerts = [alert(service="jobs", name=f"Q{n}", fingerprint=f"fp{n}") for n in range(1500)]
+    engine.post(alerts)
+    response = engine.post([{**a, "status": "resolved", "endsAt": "2026-01-05T12:05:00Z"} for a in alerts])
+    assert response.json()["resolved"] == 1500
+    [incident] = engine.incidents()
+    assert incident["status"] == "resolved" and incident["timeline"][-1]["detail"] == "all alerts resolved"

@@ -146,8 +146,9 @@ def ingest(session: Session, payload: WebhookIn, *, who: str, now: dt.datetime, 
 
 def _resolve(session: Session, keys: list[Identity], alerts: dict[Identity, NewAlert], *, who: str,
              now: dt.datetime, changes: IncidentChanges) -> int:
-    found = session.scalars(select(Alert).where(
-        tuple_(Alert.tenant, Alert.fingerprint, Alert.starts_at).in_(keys), Alert.status == "firing")).all()
+    identity = tuple_(Alert.tenant, Alert.fingerprint, Alert.starts_at)
+    found = [alert for start in range(0, len(keys), LOOKUP_CHUNK) for alert in session.scalars(
+        select(Alert).where(identity.in_(keys[start:start + LOOKUP_CHUNK]), Alert.status == "firing"))]
     incidents: set[Incident] = set()
     for alert in found:
         alert.status = "resolved"
