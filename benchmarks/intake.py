@@ -104,18 +104,24 @@ def measure(target: str, url: str, headers: dict[str, str], body: Callable[[int]
 
 
 @contextmanager
+def running(argv: list[str], port: int, cwd: Path) -> Iterator[None]:
+    """A server process, up once it listens on `port`, stopped on exit."""
+    proc = subprocess.Popen(argv, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        wait_for_port(port, timeout=60, proc=proc)
+        yield
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+
+
+@contextmanager
 def engine(db: str, workdir: Path) -> Iterator[tuple[str, dict[str, str]]]:
     cli = [sys.executable, "-m", "tenantwatch.cli"]
     key = subprocess.run([*cli, "keys", "create", "--intake", "--db", db], capture_output=True, text=True, check=True).stdout.strip()
     port = free_port()
-    proc = subprocess.Popen([*cli, "serve", "--db", db, "--port", str(port)], cwd=workdir,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        wait_for_port(port, timeout=60, proc=proc)
+    with running([*cli, "serve", "--db", db, "--port", str(port)], port, workdir):
         yield f"http://127.0.0.1:{port}/api/v1/alertmanager", {"Authorization": f"Bearer {key}"}
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)
 
 
 # The test suite's PostgreSQL fixture (initdb in a temp dir, 127.0.0.1, stopped after), as a
@@ -128,16 +134,9 @@ def alertmanager(workdir: Path) -> Iterator[str]:
     config = workdir / "alertmanager.yml"
     config.write_text("route: {receiver: none}\nreceivers: [{name: none}]\n")
     port, cluster = free_port(), free_port()
-    proc = subprocess.Popen(["/usr/bin/prometheus-alertmanager", f"--config.file={config}",
-                             f"--storage.path={workdir / 'am'}", f"--web.listen-address=127.0.0.1:{port}",
-                             f"--cluster.listen-address=127.0.0.1:{cluster}"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        wait_for_port(port, proc=proc)
+    with running(["/usr/bin/prometheus-alertmanager", f"--config.file={config}", f"--storage.path={workdir / 'am'}",
+                  f"--web.listen-address=127.0.0.1:{port}", f"--cluster.listen-address=127.0.0.1:{cluster}"], port, workdir):
         yield f"http://127.0.0.1:{port}/api/v2/alerts"
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)
 
 
 def main() -> None:
