@@ -5,10 +5,16 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import time
 
+from fastapi.testclient import TestClient
+
+from tenantwatch.engine.app import create_app
+from tenantwatch.engine.auth import create_key
 from tenantwatch.engine.clock import FakeClock
+from tenantwatch.engine.config import EngineConfig
 from tenantwatch.engine.store import Store
-from tests.engine.conftest import T0, Engine, Recorder, alert, build_engine, make_spec
+from tests.engine.conftest import T0, Engine, Recorder, alert, build_engine, make_spec, webhook
 
 
 def paths(recorder: Recorder, containing: str = "") -> list[str]:
@@ -156,3 +162,19 @@ def test_no_secret_in_logs_timeline_or_api_when_a_channel_fails(sqlite_store: St
     assert "trigger failed" in caplog.text and secret not in caplog.text
     assert secret not in engine.client.get(f"/api/v1/incidents/{incident['id']}", headers=engine.auth("admin")).text
     assert secret not in engine.client.get("/api/v1/audit", params={"format": "jsonl"}, headers=engine.auth("admin")).text
+
+
+def test_the_service_loop_notifies_on_its_own_and_beats(sqlite_store: Store, recorder: Recorder) -> None:
+    key = create_key(sqlite_store, kind="intake")
+    app = create_app(EngineConfig(spec=make_spec(recorder.url), tick_interval=0.05), sqlite_store)
+    with TestClient(app) as client:  # runs the lifespan: the scheduler loop is live
+        assert client.post("/api/v1/alertmanager", json=webhook([alert(starts=dt.datetime.now(dt.timezone.utc))]),
+                           headers={"Authorization": f"Bearer {key}"}).status_code == 200
+        deadline = time.monotonic() + 20
+        while len(recorder.requests) < 2:
+            assert time.monotonic() < deadline, "no notification from the scheduler loop"
+            time.sleep(0.02)
+        beat = [line for line in client.get("/metrics").text.splitlines()
+                if line.startswith("tenantwatch_scheduler_last_run_timestamp_seconds ")]
+    assert sorted(paths(recorder)) == ["/discord-team", "/slack-alerts"]
+    assert beat and float(beat[0].split()[1]) > time.time() - 60
