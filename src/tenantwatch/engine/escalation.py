@@ -15,6 +15,7 @@ import threading
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from tenantwatch.engine.clock import Clock
 from tenantwatch.engine.config import EngineConfig
@@ -107,7 +108,7 @@ class Scheduler:
             return session.scalar(select(Escalation.id).where(Escalation.state == "pending", Escalation.due_at <= now)
                                   .limit(1)) is not None
 
-    def _timeline(self, session, incident: Incident, now: dt.datetime, kind: str, detail: str) -> None:  # type: ignore[no-untyped-def]
+    def _timeline(self, session: Session, incident: Incident, now: dt.datetime, kind: str, detail: str) -> None:
         session.add(TimelineEvent(incident_id=incident.id, at=now, kind=kind, who="engine", detail=detail))
         incident.updated_at = now
         self.events.publish({"type": "incident", "id": incident.id, "tenant": incident.tenant,

@@ -5,7 +5,7 @@ and wakes the scheduler, so a 2xx always means "stored"."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Callable
 
 from sqlalchemy.orm import Session
 
@@ -26,6 +26,9 @@ from tenantwatch.engine.views import incident_json, list_incidents, visible_inci
 
 class NotFound(Exception):
     pass
+
+
+Change = Callable[..., bool]  # acknowledge or resolve: (session, incident, *, who, now, changes) -> changed?
 
 
 @dataclass
@@ -85,7 +88,7 @@ class EngineService:
     def resolve(self, principal: Principal, incident_id: int) -> dict[str, Any]:
         return self._change(principal, incident_id, "incident.resolve", resolve)
 
-    def _change(self, principal: Principal, incident_id: int, action: str, change) -> dict[str, Any]:  # type: ignore[no-untyped-def]
+    def _change(self, principal: Principal, incident_id: int, action: str, change: Change) -> dict[str, Any]:
         changes = IncidentChanges()
         now = self.clock.now()
         with self.store.write() as session:

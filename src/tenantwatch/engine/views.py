@@ -6,6 +6,7 @@ key only ever sees rows whose tenant is its own.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from sqlalchemy import Select, select
@@ -15,7 +16,7 @@ from tenantwatch.engine.auth import Principal
 from tenantwatch.engine.store.models import Alert, Incident
 
 
-def _time(value) -> str | None:  # type: ignore[no-untyped-def]
+def _time(value: dt.datetime | None) -> str | None:
     return value.isoformat() if value is not None else None
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Callable, Literal
 
 from fastapi import APIRouter, Path, Query
 
@@ -34,7 +34,8 @@ def list_incidents(principal: ReaderDep, engine: EngineDep,
                             before_id=_cursor(cursor))
 
 
-def _guard(call, *args):  # type: ignore[no-untyped-def]
+def _guard(call: Callable[..., dict[str, Any]], *args: Any) -> dict[str, Any]:
+    """The service's domain errors as API errors (404 covers another tenant's incident too)."""
     try:
         return call(*args)
     except NotFound as exc:
