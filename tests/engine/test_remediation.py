@@ -33,3 +33,26 @@ def test_remediation_off_in_the_spec_runs_nothing(sqlite_store: Store) -> None:
     engine = build_engine(sqlite_store, spec, FakeClock(T0))
     engine.post([alert(service="api", name="CpuSaturation", category="saturation")])
     assert engine.tick().remediations == []
+
+
+def test_the_circuit_breaker_survives_a_restart(sqlite_store: Store) -> None:
+    """Real (not dry-run) runs against a Redis that is not configured fail; after max_failures
+    the breaker opens, and a restarted engine on the same store still refuses."""
+    spec = make_spec(remediation={"dry_run": False, "max_failures": 2, "rules": [
+        {"match": {"service": "cache", "category": "saturation"}, "action": "redis_evict", "params": {"pattern": "cache:*"}}]})
+    clock = FakeClock(T0)
+
+    def incident_run(engine: Engine, minute: int) -> list[tuple[str, str]]:
+        starts = T0.replace(minute=minute)
+        engine.post([alert(service="cache", name="RedisMemory", category="saturation", starts=starts)])
+        report = engine.tick()
+        engine.post([alert(service="cache", name="RedisMemory", category="saturation", starts=starts, status="resolved")])
+        return report.remediations
+
+    first = build_engine(sqlite_store, spec, clock)
+    assert incident_run(first, 1) == [("redis_evict", "failed")]
+    assert incident_run(first, 2) == [("redis_evict", "failed")]
+    restarted = build_engine(sqlite_store, spec, clock)
+    assert incident_run(restarted, 3) == [("redis_evict", "refused")]
+    latest = restarted.incidents("acme")[0]
+    assert any("circuit open" in e["detail"] for e in latest["timeline"] if e["kind"] == "remediation")

@@ -11,6 +11,7 @@ from sqlalchemy import func, select, text
 from tenantwatch.engine.auth import hash_token, verify_key
 from tenantwatch.engine.clock import FakeClock
 from tenantwatch.engine.store import Store, StoreError, open_store
+from tenantwatch.engine.store.history import StoreHistory
 from tenantwatch.engine.store.models import Alert, ApiKey, AuditEntry, Incident
 from tenantwatch.engine.store.retention import purge
 from tests.engine.conftest import T0, alert, build_engine, make_spec
@@ -19,7 +20,7 @@ from tests.engine.conftest import T0, alert, build_engine, make_spec
 def test_migrations_are_idempotent_and_at_head(db_url: str, store: Store) -> None:
     again = open_store(db_url)
     with again.read() as session:
-        assert session.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0001"
+        assert session.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0002"
     again.close()
     assert store.ping()
 
@@ -98,3 +99,13 @@ def test_a_large_batch_fires_and_resolves(store: Store) -> None:
     assert response.json()["resolved"] == 1500
     [incident] = engine.incidents()
     assert incident["status"] == "resolved" and incident["timeline"][-1]["detail"] == "all alerts resolved"
+
+
+def test_remediation_history_round_trips(store: Store) -> None:
+    history = StoreHistory(store)
+    history.record("acme", 0, T0, False)
+    history.record("acme", 0, T0 + dt.timedelta(minutes=5), True)
+    history.record("globex", 0, T0, False)
+    assert history.attempts("acme", 0, T0) == [(T0, False), (T0 + dt.timedelta(minutes=5), True)]
+    assert history.attempts("acme", 0, T0 + dt.timedelta(minutes=1)) == [(T0 + dt.timedelta(minutes=5), True)]
+    assert history.attempts("acme", 1, T0) == []

@@ -88,7 +88,7 @@ def create_app(config: EngineConfig, store: Store, *, clock: Clock | None = None
     clock = clock or SystemClock()
     metrics = EngineMetrics(store)
     events = Broadcaster()
-    remediator = remediator or default_remediator(config.spec, clock, config.environ)
+    remediator = remediator or default_remediator(config.spec, clock, config.environ, store)
     scheduler = Scheduler(store, config, clock, metrics, events, remediator)
 
     @contextlib.asynccontextmanager

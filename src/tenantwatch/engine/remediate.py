@@ -15,20 +15,22 @@ from sqlalchemy import select
 
 from tenantwatch.engine.audit import record
 from tenantwatch.engine.clock import Clock
+from tenantwatch.engine.store import Store
 from tenantwatch.engine.store.models import Alert, Escalation, TimelineEvent
-from tenantwatch.remediation import InMemoryHistory, RemediationRunner, RunResult, build_clients
+from tenantwatch.engine.store.history import StoreHistory
+from tenantwatch.remediation import RemediationRunner, RunResult, build_clients
 from tenantwatch.spec.models import Spec
 
 if TYPE_CHECKING:
     from tenantwatch.engine.metrics import EngineMetrics
-    from tenantwatch.engine.store import Store
 
 Remediator = Callable[[Mapping[str, str]], list[RunResult]]
 
 
-def default_remediator(spec: Spec, clock: Clock, environ: Mapping[str, str]) -> Remediator:
-    """The guarded runner with clients from the environment (built on first use)."""
-    runner = RemediationRunner(spec.remediation, build_clients(environ), clock.now, InMemoryHistory(),
+def default_remediator(spec: Spec, clock: Clock, environ: Mapping[str, str], store: Store) -> Remediator:
+    """The guarded runner with clients from the environment (built on first use) and its
+    attempts kept in the store, so rate limits and the circuit breaker survive restarts."""
+    runner = RemediationRunner(spec.remediation, build_clients(environ), clock.now, StoreHistory(store),
                                tenants=set(spec.tenants))
     return runner.run
 

@@ -139,3 +139,16 @@ class AuditEntry(Base):
     tenant: Mapped[str | None] = mapped_column(String(64))
     action: Mapped[str] = mapped_column(String(64))
     detail: Mapped[dict[str, Any]]
+
+
+class RemediationAttempt(Base):
+    """A real (not dry-run) remediation attempt: the runner's rate limit and circuit breaker
+    read these, so both survive a restart."""
+
+    __tablename__ = "remediation_attempts"
+    __table_args__ = (Index("ix_remediation_attempts_key", "tenant", "rule_index", "at"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tenant: Mapped[str] = mapped_column(String(64))
+    rule_index: Mapped[int] = mapped_column(Integer)
+    at: Mapped[dt.datetime]
+    ok: Mapped[bool]

@@ -1,5 +1,6 @@
-"""Retention: resolved incidents (with their alerts, timeline, escalations, messages) and
-audit entries older than a cut-off are deleted; open incidents are never touched."""
+"""Retention: resolved incidents (with their alerts, timeline, escalations, messages), audit
+entries and remediation attempts older than a cut-off are deleted; open incidents are never
+touched."""
 
 from __future__ import annotations
 
@@ -8,7 +9,8 @@ import datetime as dt
 from sqlalchemy import delete, select
 
 from tenantwatch.engine.store.db import Store
-from tenantwatch.engine.store.models import Alert, AuditEntry, Escalation, Incident, OutboxMessage, TimelineEvent
+from tenantwatch.engine.store.models import (Alert, AuditEntry, Escalation, Incident, OutboxMessage, RemediationAttempt,
+                                             TimelineEvent)
 
 
 def purge(store: Store, before: dt.datetime) -> dict[str, int]:
@@ -20,4 +22,5 @@ def purge(store: Store, before: dt.datetime) -> dict[str, int]:
             session.execute(delete(model).where(model.incident_id.in_(ids)))
         session.execute(delete(Incident).where(Incident.id.in_(ids)))
         audit = session.execute(delete(AuditEntry).where(AuditEntry.at < before)).rowcount
+        session.execute(delete(RemediationAttempt).where(RemediationAttempt.at < before))
     return {"incidents": len(ids), "audit": audit or 0}
