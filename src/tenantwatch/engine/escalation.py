@@ -71,6 +71,7 @@ class Scheduler:
         remediate: list[int] = []
         if not self._anything_due(now):  # the common case: no write transaction, no fsync
             return remediate
+        events: list[dict[str, object]] = []
         with self.store.write() as session:
             due = session.execute(select(Escalation, Incident).join(Incident, Escalation.incident_id == Incident.id)
                                   .where(Escalation.state == "pending", Escalation.due_at <= now)
@@ -83,7 +84,7 @@ class Scheduler:
                 if window is not None:
                     if escalation.held_by != window:
                         escalation.held_by = window
-                        self._timeline(session, incident, now, "held",
+                        self._timeline(session, incident, now, "held", events,
                                        f"{escalation.level} notifications held by maintenance window {window}")
                         report.held.append((incident.id, escalation.level))
                     continue
@@ -97,10 +98,12 @@ class Scheduler:
                 detail = f"{level.level}: notify {', '.join(queued) or 'nobody'}"
                 if skipped:
                     detail += f"; skipped {', '.join(skipped)} (tenant does not page, or unknown channel)"
-                self._timeline(session, incident, now, "escalated", detail)
+                self._timeline(session, incident, now, "escalated", events, detail)
                 report.escalated.append((incident.id, level.level))
                 if level.auto_remediation and spec.intelligent_alerts.auto_remediation:
                     remediate.append(incident.id)
+        for event in events:  # after the commit, so a subscriber that reads finds the change
+            self.events.publish(event)
         return remediate
 
     def _anything_due(self, now: dt.datetime) -> bool:
@@ -108,11 +111,13 @@ class Scheduler:
             return session.scalar(select(Escalation.id).where(Escalation.state == "pending", Escalation.due_at <= now)
                                   .limit(1)) is not None
 
-    def _timeline(self, session: Session, incident: Incident, now: dt.datetime, kind: str, detail: str) -> None:
+    @staticmethod
+    def _timeline(session: Session, incident: Incident, now: dt.datetime, kind: str, events: list[dict[str, object]],
+                  detail: str) -> None:
         session.add(TimelineEvent(incident_id=incident.id, at=now, kind=kind, who="engine", detail=detail))
         incident.updated_at = now
-        self.events.publish({"type": "incident", "id": incident.id, "tenant": incident.tenant,
-                             "status": incident.status, "kind": kind})
+        events.append({"type": "incident", "id": incident.id, "tenant": incident.tenant, "status": incident.status,
+                       "kind": kind})
 
     def _maybe_purge(self, now: dt.datetime) -> None:
         if self.config.retention_days is None:
