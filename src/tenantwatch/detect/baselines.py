@@ -9,7 +9,6 @@ from typing import ClassVar
 
 import numpy as np
 import pandas as pd
-from scipy.stats import norm
 
 from tenantwatch.detect.base import BatchDetector
 
@@ -45,6 +44,8 @@ class GaussianDetector(BatchDetector):
         return self.window + 1
 
     def _score(self, frame: pd.DataFrame, start: int) -> np.ndarray:
+        from scipy.stats import norm  # imported here: scipy.stats alone takes seconds to load
+
         past = frame.shift(1).rolling(self.window, min_periods=10)
         z = ((frame - past.mean()) / (past.std() + 1e-12)).abs().to_numpy()
         return np.nan_to_num(1.0 - 2.0 * norm.sf(z), nan=0.0)

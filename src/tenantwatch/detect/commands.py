@@ -6,13 +6,11 @@ import json
 from pathlib import Path
 from typing import Optional
 
-import pandas as pd
 import typer
 from rich.console import Console
 from rich.table import Table
 
-from tenantwatch.detect.corpus import SeriesError, read_csv
-from tenantwatch.detect.registry import DEFAULT, DETECTORS, make_detector
+from tenantwatch.detect.names import DEFAULT, DETECTOR_NAMES
 from tenantwatch.spec.units import parse_duration
 
 err = Console(stderr=True, soft_wrap=True)
@@ -39,8 +37,8 @@ def _duration(option: str, text: str) -> float:
 
 
 def _detector(name: str) -> str:
-    if name not in DETECTORS:
-        raise fail(f"--detector: unknown detector {name!r}; choose one of {', '.join(DETECTORS)}", USAGE)
+    if name not in DETECTOR_NAMES:
+        raise fail(f"--detector: unknown detector {name!r}; choose one of {', '.join(DETECTOR_NAMES)}", USAGE)
     return name
 
 
@@ -52,7 +50,7 @@ def detect(
     csv: Optional[Path] = typer.Option(None, "--csv", help="Score a timestamp,value CSV instead."),
     output: Optional[Path] = typer.Option(None, "--out", help="With --csv: write timestamp,value,anomaly_score here."),
     alertmanager: Optional[str] = typer.Option(None, "--alertmanager", help="Post anomalies to this Alertmanager (/api/v2/alerts)."),
-    detector: str = typer.Option(DEFAULT, "--detector", help=f"One of: {', '.join(DETECTORS)}."),
+    detector: str = typer.Option(DEFAULT, "--detector", help=f"One of: {', '.join(DETECTOR_NAMES)}."),
     threshold: float = typer.Option(DEFAULT_THRESHOLD, "--threshold", help="Score at or above which a point is an anomaly."),
     step: str = typer.Option("15s", "--step", help="Sample spacing asked from Prometheus."),
     warmup: str = typer.Option("1h", "--warmup", help="History fetched first to learn baselines."),
@@ -94,6 +92,8 @@ def detect(
 
 def _score_csv(path: Path, output: Optional[Path], detector: str, threshold: float, format: str) -> None:
     from tenantwatch.detect.backtest import scores_frame
+    from tenantwatch.detect.corpus import SeriesError, read_csv
+    from tenantwatch.detect.registry import make_detector
 
     try:
         series = read_csv(path)
@@ -143,7 +143,7 @@ def _series_notes(series) -> list[str]:
 def backtest_command(
     csv: Path = typer.Option(..., "--csv", help="timestamp,value CSV."),
     labels: Path = typer.Option(..., "--labels", help="JSON: [[start, end], ...] or NAB's {file: windows}."),
-    detector: str = typer.Option(DEFAULT, "--detector", help=f"One of: {', '.join(DETECTORS)}."),
+    detector: str = typer.Option(DEFAULT, "--detector", help=f"One of: {', '.join(DETECTOR_NAMES)}."),
     threshold: float = typer.Option(DEFAULT_THRESHOLD, "--threshold", help="Score counted as a detection."),
     format: str = typer.Option("text", "--format", help="text or json."),
 ) -> None:
@@ -152,6 +152,8 @@ def backtest_command(
     Example: `tenantwatch detect backtest --csv nab/realKnownCause/nyc_taxi.csv --labels nab/labels/combined_windows.json`
     """
     from tenantwatch.detect.backtest import backtest, read_windows
+    from tenantwatch.detect.corpus import SeriesError, read_csv
+    from tenantwatch.detect.registry import make_detector
 
     detector = _detector(detector)
     try:
@@ -212,6 +214,9 @@ def forecast_command(
 
     Example: `tenantwatch detect forecast --csv requests.csv --horizon 12h --format json`
     """
+    import pandas as pd
+
+    from tenantwatch.detect.corpus import SeriesError, read_csv
     from tenantwatch.detect.forecast import ForecastError, forecast_load
 
     try:
@@ -238,7 +243,7 @@ def forecast_command(
 def bench_nab(
     data: Path = typer.Option(..., "--data", help="NAB layout: category folders of CSVs and labels/combined_windows.json."),
     output: Optional[Path] = typer.Option(None, "--out", help="Write <category>/<name>.csv (timestamp,value,anomaly_score) here."),
-    detector: str = typer.Option(DEFAULT, "--detector", help=f"One of: {', '.join(DETECTORS)}."),
+    detector: str = typer.Option(DEFAULT, "--detector", help=f"One of: {', '.join(DETECTOR_NAMES)}."),
     baselines: str = typer.Option("gaussian,random", "--baselines", help="Comma-separated detectors scored beside it ('' for none)."),
     format: str = typer.Option("text", "--format", help="text or json."),
 ) -> None:
@@ -247,7 +252,7 @@ def bench_nab(
     Example: `tenantwatch bench nab --data shared/datasets/nab --out nab-results`
     """
     from tenantwatch.detect.bench import matrix_throughput, run_nab
-    from tenantwatch.detect.corpus import load_nab
+    from tenantwatch.detect.corpus import SeriesError, load_nab
 
     names = [_detector(n.strip()) for n in baselines.split(",") if n.strip()]
     try:

@@ -7,12 +7,12 @@ from typing import Any
 from tenantwatch.detect.base import BatchDetector, config_fields, samples_per_day
 from tenantwatch.detect.baselines import GaussianDetector, RandomDetector
 from tenantwatch.detect.ensemble import EnsembleDetector
+from tenantwatch.detect.names import DEFAULT  # noqa: F401  (re-exported: the default detector)
 from tenantwatch.detect.robust import RobustDetector, SeasonalDetector
 
 DETECTORS: dict[str, type[BatchDetector]] = {
     cls.name: cls for cls in (EnsembleDetector, RobustDetector, SeasonalDetector, GaussianDetector, RandomDetector)
 }
-DEFAULT = EnsembleDetector.name
 
 
 def make_detector(name: str, step_seconds: float) -> BatchDetector:
