@@ -9,6 +9,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+import httpx
 from rich.console import Console
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
@@ -62,19 +63,27 @@ def _report_table(report: LoopReport) -> Table:
 
 
 def _follow(stack: Stack) -> None:
-    """Print each new incident (and its status changes) until interrupted."""
+    """Print each new incident (and its status and level changes) and each notification the
+    recording channels receive, until interrupted."""
     seen: dict[Any, str] = {}
+    delivered = 0
     out.print("watching incidents; press Ctrl-C to stop everything")
     while True:
         try:
             for incident in stack.incidents():
-                state = f"{incident.get('status')} {incident.get('severity')}"
+                state = f"{incident.get('status')} {incident.get('severity')} {incident.get('escalation_level')}"
                 if seen.get(incident.get("id")) != state:
                     seen[incident.get("id")] = state
                     out.print(f"incident #{incident.get('id')} [{incident.get('tenant')}] {state}: {incident.get('title')}",
                               markup=False, highlight=False)
-        except Exception as exc:  # the engine restarting must not end the demo
+        except (httpx.HTTPError, ValueError) as exc:  # the engine restarting must not end the demo
             err.print(f"engine not answering: {type(exc).__name__}", markup=False)
+        received = stack.recorder.received()
+        for request in received[delivered:]:
+            body = request.json() or {}
+            what = body.get("text") or body.get("payload", {}).get("summary") or request.path
+            out.print(f"  notified {request.path.rsplit('/', 1)[-1]}: {what}", markup=False, highlight=False)
+        delivered = len(received)
         time.sleep(2)
 
 
