@@ -7,9 +7,9 @@ never silently disables monitoring. Cross-field rules live in spec/checks.py.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Literal, Union
+from typing import Annotated, Any, Literal, Optional, Union
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, create_model
 
 from tenantwatch.spec.units import Duration, PositiveDuration, Ratio, SecretRef
 
@@ -102,37 +102,23 @@ class Objectives(Model):
     prediction_horizon: PositiveDuration = 14400.0
 
 
-class ObjectiveOverrides(Model):
-    """The same keys as Objectives, all optional: only what a tier or tenant changes."""
-
-    latency_p95: PositiveDuration | None = None
-    error_rate: Ratio | None = None
-    availability: Ratio | None = None
-    throughput_rps: float | None = Field(None, gt=0)
-    throughput_drop: Ratio | None = None
-    cost_per_request_eur: float | None = Field(None, ge=0)
-    resolution_time: PositiveDuration | None = None
-    cpu_saturation: Ratio | None = None
-    memory_saturation: Ratio | None = None
-    volume_usage: Ratio | None = None
-    restarts_per_hour: float | None = Field(None, ge=0)
-    network_drops_per_second: float | None = Field(None, ge=0)
-    connection_usage: Ratio | None = None
-    deadlocks_per_minute: float | None = Field(None, ge=0)
-    long_transaction: PositiveDuration | None = None
-    redis_memory_usage: Ratio | None = None
-    redis_clients_usage: Ratio | None = None
-    queue_backlog: float | None = Field(None, ge=0)
-    job_failure_rate: Ratio | None = None
-    model_accuracy: Ratio | None = None
-    drift_score: float | None = Field(None, ge=0)
-    auth_failures_per_minute: float | None = Field(None, ge=0)
-    conversion_drop: Ratio | None = None
-    prediction_horizon: PositiveDuration | None = None
-
+class _Overrides(Model):
     def set_values(self) -> dict[str, float]:
         """Only the keys this override sets."""
         return {k: v for k, v in self.model_dump().items() if v is not None}
+
+
+def _all_optional(model: type[Model]) -> dict[str, Any]:
+    """The fields of `model`, each optional with default None (constraints kept)."""
+    return {name: (Optional[f.rebuild_annotation()], None) for name, f in model.model_fields.items()}
+
+
+ObjectiveOverrides = create_model(
+    "ObjectiveOverrides",
+    __base__=_Overrides,
+    __doc__="The same keys as Objectives, all optional: only what a tier or tenant changes.",
+    **_all_optional(Objectives),
+)
 
 
 class SlackChannel(Model):
