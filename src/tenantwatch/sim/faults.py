@@ -9,7 +9,6 @@ from __future__ import annotations
 import itertools
 import random
 from dataclasses import asdict, dataclass
-from typing import Iterable
 
 from tenantwatch.spec import Spec
 
@@ -107,6 +106,3 @@ def parse_fault(text: str) -> tuple[str, str]:
         raise FaultError(f"expected TENANT:KIND (e.g. acme:error_burst), got {text!r}")
     return tenant, kind
 
-
-def active_faults(faults: Iterable[Fault], now: float) -> list[Fault]:
-    return [f for f in faults if f.active(now)]
