@@ -16,9 +16,11 @@ from pathlib import Path
 import pytest
 
 from tenantwatch.demo.procs import port_listening, process_alive
+from tenantwatch.spec import load_spec
 
 pytestmark = pytest.mark.e2e
 TENANTWATCH = [sys.executable, "-m", "tenantwatch.cli"]
+REPO = Path(__file__).resolve().parents[2]
 
 
 def _descendants(pid: int) -> set[int]:
@@ -51,6 +53,22 @@ def test_demo_once_closes_the_loop_and_exits_0():
     assert report["stages"][-1] == {**report["stages"][-1], "what": "incidents of other tenants", "detail": "0"}
     ports = [int(url.rsplit(":", 1)[1].strip("/").split("/")[0]) for url in report["urls"].values()]
     assert all(not port_listening(p) for p in ports)
+
+
+def test_demo_once_runs_any_spec_and_a_page_less_tenant_is_never_critical():
+    """The simulator and the stack read the spec's own tenants and services (here 11 tenants,
+    two HTTP services, other names); a `page: false` tenant's alert arrives as a warning."""
+    spec_path = REPO / "examples" / "many-overrides.yaml"
+    spec = load_spec(spec_path)
+    tenant = next(t for t in spec.tenants if not spec.pages(t))
+    done = subprocess.run([*TENANTWATCH, "demo", "--once", "--spec", str(spec_path), "--fault", f"{tenant}:latency_spike",
+                           "--timeout", "200", "--format", "json"], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-3000:]
+    report = json.loads(done.stdout)
+    stages = {s["what"]: s["detail"] for s in report["stages"]}
+    assert "severity=critical" not in stages["alert firing in Prometheus"]
+    assert "severity=critical" not in stages["incident opened by the engine"]
+    assert stages["incidents of other tenants"] == "0"
 
 
 def test_interactive_demo_shows_the_fault_reach_slack_and_sigterm_stops_everything():
