@@ -6,8 +6,10 @@ scores how far the current value lies outside that view's past range (relative t
 range), weighted until the view has enough history; the ensemble takes the strongest
 view. A score that does not exceed the highest score of the recent `refractory` points is
 damped, so one incident yields one detection rather than a burst of false positives.
-Parameters were tuned on the NAB categories artificial* and realAWSCloudwatch and checked
-on realKnownCause (see docs/detectors.md).
+The one anomaly that stays inside every range, a stuck sensor (a flat run longer than any
+before), comes from stuck.py and is not damped: it is a different incident. Parameters
+were tuned on the NAB categories artificial* and realAWSCloudwatch and checked on
+realKnownCause (see docs/detectors.md).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from tenantwatch.detect.base import WEEK_DAYS, BatchDetector
+from tenantwatch.detect.stuck import stuck_onsets
 
 SEASONS_BEFORE_TRUST = 3
 MAX_NOVELTY = 20.0  # ranges; keeps the first few points (a range of almost nothing) from scoring 1
@@ -37,11 +40,17 @@ class EnsembleDetector(BatchDetector):
     weight_volatility: float = 1.0
     weight_daily: float = 0.5
     weight_weekly: float = 1.0
+    stuck_score: float = 0.6  # score of a stuck-sensor onset (0: off)
+    stuck_min_run: int = 12  # identical values in a row before a record run counts as stuck
 
     @property
     def lookback(self) -> int:
         longest_lag = WEEK_DAYS * self.period if self.period else 0
-        return self.refractory + self.history + longest_lag + self.smooth + 1
+        return max(self.refractory + self.history + longest_lag + self.smooth, self._stuck_memory * 2) + 1
+
+    @property
+    def _stuck_memory(self) -> int:
+        return self.history // 2
 
     def _views(self, frame: pd.DataFrame) -> list[tuple[float, int, pd.DataFrame]]:
         """(weight, rows of history the view needs, values) for each view of the series."""
@@ -69,7 +78,12 @@ class EnsembleDetector(BatchDetector):
         raw = pd.DataFrame(1.0 - np.exp(-strongest))
         recent_peak = raw.shift(1).rolling(self.refractory, min_periods=1).max().fillna(0.0).to_numpy()
         values = raw.to_numpy()
-        return np.where(values > recent_peak, values, values * self.damp)
+        damped = np.where(values > recent_peak, values, values * self.damp)
+        if self.stuck_score <= 0:
+            return damped
+        onsets = stuck_onsets(frame, start, self._stuck_memory, self.stuck_min_run)
+        ramp = np.clip(rows / self.warmup, 0.0, 1.0) if self.warmup else np.ones(len(rows))
+        return np.maximum(damped, self.stuck_score * onsets * ramp[:, None])
 
 
 def novelty(view: pd.DataFrame, history: int) -> np.ndarray:
