@@ -16,11 +16,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tenantwatch.engine.incidents import IncidentChanges, NewAlert, attach_alert, is_incident_severity, open_incident
-from tenantwatch.engine.store.models import Alert, Incident
+from tenantwatch.engine.store.models import Incident
 from tenantwatch.spec.models import Spec
 
 if TYPE_CHECKING:
     from tenantwatch.engine.config import EngineConfig
+
+OpenByFingerprint = dict[tuple[str, str], Incident]  # (tenant, fingerprint) -> its unresolved incident
 
 
 class DependencyGraph:
@@ -74,12 +76,14 @@ class Correlator:
     def __init__(self, config: EngineConfig) -> None:
         self.config = config
 
-    def assign(self, session: Session, alerts: list[NewAlert], *, who: str, now: dt.datetime, changes: IncidentChanges) -> None:
+    def assign(self, session: Session, alerts: list[NewAlert], by_fingerprint: OpenByFingerprint, *, who: str,
+               now: dt.datetime, changes: IncidentChanges) -> None:
+        """`by_fingerprint`: the unresolved incident of each (tenant, fingerprint) already
+        stored, looked up by the caller with the alerts themselves (and updated here)."""
         alerts = [a for a in alerts if is_incident_severity(a.severity)]
         if not alerts:
             return
         tenants = {a.tenant for a in alerts}
-        by_fingerprint = self._open_by_fingerprint(session, tenants, {a.fingerprint for a in alerts})
         recent = self._recent_open(session, tenants, now) if self.config.correlation else {}
         for alert in alerts:
             incident = by_fingerprint.get((alert.tenant, alert.fingerprint)) or self._related(recent.get(alert.tenant, []), alert)
@@ -97,14 +101,6 @@ class Correlator:
             if graph.related_to_any(alert.service, incident.services or [None]):
                 return incident
         return None
-
-    @staticmethod
-    def _open_by_fingerprint(session: Session, tenants: set[str], fingerprints: set[str]) -> dict[tuple[str, str], Incident]:
-        rows = session.execute(
-            select(Alert.tenant, Alert.fingerprint, Incident).join(Incident, Alert.incident_id == Incident.id)
-            .where(Alert.tenant.in_(tenants), Alert.fingerprint.in_(fingerprints), Incident.status != "resolved")
-        ).all()
-        return {(tenant, fingerprint): incident for tenant, fingerprint, incident in rows}
 
     def _recent_open(self, session: Session, tenants: set[str], now: dt.datetime) -> dict[str, list[Incident]]:
         since = now - dt.timedelta(seconds=self.config.correlation_window)

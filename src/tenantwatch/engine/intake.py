@@ -20,7 +20,7 @@ from sqlalchemy import select, tuple_
 from sqlalchemy.orm import Session
 
 from tenantwatch import conventions
-from tenantwatch.engine.correlation import Correlator
+from tenantwatch.engine.correlation import Correlator, OpenByFingerprint
 from tenantwatch.engine.incidents import Identity, IncidentChanges, NewAlert, close_if_all_resolved, describe
 from tenantwatch.engine.store.bulk import insert_ignore
 from tenantwatch.engine.store.models import Alert, Incident
@@ -111,14 +111,23 @@ def _new_alert(alert: AlertIn, now: dt.datetime) -> NewAlert:
     )
 
 
-def _stored(session: Session, keys: Iterable[Identity]) -> set[Identity]:
-    """Which of these identities the store has already (looked up by fingerprint, in chunks)."""
+def _stored(session: Session, keys: Iterable[Identity]) -> tuple[set[Identity], OpenByFingerprint]:
+    """Which of these identities the store has already, and the unresolved incident each of
+    their fingerprints is in: one query per chunk of fingerprints serves both."""
+    tenants = {k[0] for k in keys}
     by_fingerprint = sorted({k[1] for k in keys})
     found: set[Identity] = set()
+    open_incidents: OpenByFingerprint = {}
     for start in range(0, len(by_fingerprint), LOOKUP_CHUNK):
-        found.update(tuple(row) for row in session.execute(select(Alert.tenant, Alert.fingerprint, Alert.starts_at).where(
-            Alert.fingerprint.in_(by_fingerprint[start:start + LOOKUP_CHUNK]))))
-    return found
+        for tenant, fingerprint, starts_at, incident in session.execute(
+                select(Alert.tenant, Alert.fingerprint, Alert.starts_at, Incident)
+                .outerjoin(Incident, (Alert.incident_id == Incident.id) & (Incident.status != "resolved"))
+                .where(Alert.fingerprint.in_(by_fingerprint[start:start + LOOKUP_CHUNK]))):
+            if tenant in tenants:
+                found.add((tenant, fingerprint, starts_at))
+                if incident is not None:
+                    open_incidents[(tenant, fingerprint)] = incident
+    return found, open_incidents
 
 
 def ingest(session: Session, payload: WebhookIn, *, who: str, now: dt.datetime, correlator: Correlator) -> IntakeResult:
@@ -131,10 +140,10 @@ def ingest(session: Session, payload: WebhookIn, *, who: str, now: dt.datetime, 
         new = _new_alert(alert, now)
         alerts[new.identity] = new
     result = IntakeResult(received=len(payload.alerts))
-    known = _stored(session, alerts)
+    known, open_incidents = _stored(session, alerts)
     fresh = [a for key, a in alerts.items() if key not in known]
     correlator.assign(session, sorted((a for a in fresh if a.status == "firing"), key=lambda a: a.starts_at),
-                      who=who, now=now, changes=result.changes)
+                      open_incidents, who=who, now=now, changes=result.changes)
     insert_ignore(session, Alert, [a.row() for a in fresh], conflict=("tenant", "fingerprint", "starts_at"))
     result.new = len(fresh)
     resolved = [key for key in known if key in alerts and alerts[key].status == "resolved"]
