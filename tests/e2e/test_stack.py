@@ -133,7 +133,7 @@ def test_slack_received_slack_format_notifications_about_that_tenant_only(run):
     body = mine[0].json()
     assert isinstance(body["text"], str) and run.tenant in body["text"]
     assert isinstance(body["blocks"], list) and body["blocks"][0]["type"] == "header"
-    assert mine[0].headers.get("Content-Type", "").startswith("application/json")
+    assert mine[0].headers.get("content-type", "").startswith("application/json")
     assert not any(r.mentions(f"[{other}]") or r.mentions(f'"{other}"') for r in run.slack for other in run.others)
 
 

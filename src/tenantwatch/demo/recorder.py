@@ -18,7 +18,7 @@ class Recorded:
     at: float
     method: str
     path: str
-    headers: dict[str, str]
+    headers: dict[str, str]  # names in lower case
     body: bytes
 
     def json(self) -> Any:
@@ -49,7 +49,8 @@ class Recorder:
 
             def do_POST(self) -> None:
                 length = min(int(self.headers.get("Content-Length") or 0), MAX_BODY)
-                recorder._record(Recorded(time.time(), "POST", self.path, dict(self.headers.items()), self.rfile.read(length)))
+                recorder._record(Recorded(time.time(), "POST", self.path, {k.lower(): v for k, v in self.headers.items()},
+                                          self.rfile.read(length)))
                 pagerduty = self.path.endswith("/enqueue")
                 body = b'{"status":"success","message":"Event processed"}' if pagerduty else b"ok"
                 self.send_response(202 if pagerduty else 200)
