@@ -4,13 +4,15 @@ Runs `tenantwatch bench nab` (our ensemble beside NAB's null / perfect reference
 detector and the rolling Gaussian z-score a user would otherwise write as a Prometheus
 band rule, all on the same files, with the tuned / held-out split), then
 `tenantwatch bench predictive` (lead time of the time-to-full alert on a filling disk).
+The process pins itself to one CPU (like `taskset -c 0`), so points/s are per core.
 
-    .venv/bin/python benchmarks/nab.py [--data ../shared/datasets/nab] [--out /tmp/nab-results]
+    .venv/bin/python benchmarks/nab.py [--data ../shared/datasets/nab] [--out /tmp/nab-results] [--cpu 0]
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 from pathlib import Path
 
 from tenantwatch.cli import app
@@ -22,7 +24,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
     parser.add_argument("--out", type=Path, default=Path("/tmp/tenantwatch-nab"))
+    parser.add_argument("--cpu", type=int, default=0, help="CPU the benchmark is pinned to (-1: do not pin)")
     args = parser.parse_args()
+    if args.cpu >= 0 and hasattr(os, "sched_setaffinity"):
+        os.sched_setaffinity(0, {args.cpu})
+        print(f"pinned to CPU {args.cpu}: points/s below are per core")
     for argv in (["bench", "nab", "--data", str(args.data), "--out", str(args.out)], ["bench", "predictive"]):
         try:
             app(argv, prog_name="tenantwatch")
