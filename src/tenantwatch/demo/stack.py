@@ -62,15 +62,18 @@ class DemoKeys:
 
 @dataclass
 class Stack:
+    """One demo run: what to simulate (spec, seed, speed, scheduled faults) and, once started,
+    the children, their URLs and the demo keys. Logs and data live in `workdir` until stop()."""
+
     spec_text: str = field(default_factory=demo_spec_text)
     seed: int = 0
     speed: float = 60.0  # a simulated day lasts 24 minutes
     schedule: Iterable[ScheduledFault] = ()
     on_step: Callable[[str], None] = lambda step: None
     workdir: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="tenantwatch-demo-")))
-    children: list[Child] = field(default_factory=list)
-    urls: dict[str, str] = field(default_factory=dict)
-    child_ports: list[int] = field(default_factory=list)
+    children: list[Child] = field(default_factory=list, init=False)
+    urls: dict[str, str] = field(default_factory=dict, init=False)
+    child_ports: list[int] = field(default_factory=list, init=False)
 
     def __post_init__(self) -> None:
         self.spec = parse(self.spec_text)
