@@ -37,7 +37,7 @@ class EnsembleDetector(BatchDetector):
     damp: float = 0.1
     weight_value: float = 1.0
     weight_level: float = 1.0
-    weight_volatility: float = 1.0
+    weight_volatility: float = 0.7
     weight_daily: float = 0.5
     weight_weekly: float = 1.0
     stuck_score: float = 0.6  # score of a stuck-sensor onset (0: off)
