@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import itertools
 from dataclasses import dataclass, field
 from typing import Iterable, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
-from sqlalchemy import select, tuple_
+from sqlalchemy import bindparam, select, tuple_
 from sqlalchemy.orm import Session
 
 from tenantwatch import conventions
@@ -111,22 +112,32 @@ def _new_alert(alert: AlertIn, now: dt.datetime) -> NewAlert:
     )
 
 
+# One statement for every lookup: the fingerprints are an expanding parameter, so the SQL is
+# compiled once and cached instead of rebuilt around each batch's literal list.
+_STORED = (select(Alert.tenant, Alert.fingerprint, Alert.starts_at, Incident)
+           .outerjoin(Incident, (Alert.incident_id == Incident.id) & (Incident.status != "resolved"))
+           .where(Alert.tenant.in_(bindparam("tenants", expanding=True)),  # the identity index leads with tenant
+                  Alert.fingerprint.in_(bindparam("fingerprints", expanding=True))))
+
+
+def _chunks(items: list[str]) -> list[list[str]]:
+    """Bounded IN lists: databases limit the number of parameters of one statement."""
+    return [items[start:start + LOOKUP_CHUNK] for start in range(0, len(items), LOOKUP_CHUNK)]
+
+
 def _stored(session: Session, keys: Iterable[Identity]) -> tuple[set[Identity], OpenByFingerprint]:
     """Which of these identities the store has already, and the unresolved incident each of
     their fingerprints is in: one query per chunk of fingerprints serves both."""
-    tenants = {k[0] for k in keys}
+    tenants = sorted({k[0] for k in keys})
     by_fingerprint = sorted({k[1] for k in keys})
     found: set[Identity] = set()
     open_incidents: OpenByFingerprint = {}
-    for start in range(0, len(by_fingerprint), LOOKUP_CHUNK):
+    for tenant_chunk, chunk in itertools.product(_chunks(tenants), _chunks(by_fingerprint)):
         for tenant, fingerprint, starts_at, incident in session.execute(
-                select(Alert.tenant, Alert.fingerprint, Alert.starts_at, Incident)
-                .outerjoin(Incident, (Alert.incident_id == Incident.id) & (Incident.status != "resolved"))
-                .where(Alert.fingerprint.in_(by_fingerprint[start:start + LOOKUP_CHUNK]))):
-            if tenant in tenants:
-                found.add((tenant, fingerprint, starts_at))
-                if incident is not None:
-                    open_incidents[(tenant, fingerprint)] = incident
+                _STORED, {"tenants": tenant_chunk, "fingerprints": chunk}):
+            found.add((tenant, fingerprint, starts_at))
+            if incident is not None:
+                open_incidents[(tenant, fingerprint)] = incident
     return found, open_incidents
 
 
