@@ -85,14 +85,26 @@ class Correlator:
             return
         tenants = {a.tenant for a in alerts}
         recent = self._recent_open(session, tenants, now) if self.config.correlation else {}
+        # Which incident an alert of (tenant, service) joins depends only on the tenant's recent
+        # incidents and their services, so it is remembered until either changes.
+        joins: dict[tuple[str, str | None], Incident | None] = {}
         for alert in alerts:
-            incident = by_fingerprint.get((alert.tenant, alert.fingerprint)) or self._related(recent.get(alert.tenant, []), alert)
+            incident = by_fingerprint.get((alert.tenant, alert.fingerprint))
+            if incident is None:
+                key = (alert.tenant, alert.service)
+                if key not in joins:
+                    joins[key] = self._related(recent.get(alert.tenant, []), alert)
+                incident = joins[key]
             if incident is None:
                 incident = open_incident(session, self.config, alert, who=who, now=now, changes=changes)
                 if self.config.correlation:
                     recent.setdefault(alert.tenant, []).append(incident)
+                joins.clear()
             else:
+                services = len(incident.services)
                 attach_alert(session, self.config, incident, alert, who=who, now=now, changes=changes)
+                if len(incident.services) != services:
+                    joins.clear()
             by_fingerprint[(alert.tenant, alert.fingerprint)] = incident
 
     def _related(self, candidates: list[Incident], alert: NewAlert) -> Incident | None:

@@ -39,22 +39,18 @@ def insert_ignore(session: Session, model: type[Base], rows: Sequence[dict[str, 
     connection = session.connection()
     table: Table = model.__table__  # type: ignore[assignment]
     sql, order, processors, positional = _compiled(table, tuple(rows[0]), tuple(conflict), connection.dialect)
-    convert = [_memoized(process) if process is not None else None for process in processors]
-    converted = [tuple(value if process is None else process(value)
-                       for process, value in zip(convert, (row[name] for name in order))) for row in rows]
-    parameters: list[Any] = converted if positional else [dict(zip(order, values)) for values in converted]
-    connection.exec_driver_sql(sql, parameters)
+    columns = [_converted([row[name] for row in rows], process) for name, process in zip(order, processors)]
+    values = list(zip(*columns))
+    connection.exec_driver_sql(sql, values if positional else [dict(zip(order, row)) for row in values])
 
 
-def _memoized(process: Callable[[Any], Any]) -> Callable[[Any], Any]:
-    """The processor, converting each distinct hashable value once per batch: the rows of a
-    webhook share their received time and mostly their start time."""
-    seen: dict[Any, Any] = {}
-
-    def convert(value: Any) -> Any:
-        if value is None or isinstance(value, (dict, list)):
-            return process(value)
-        if value not in seen:
-            seen[value] = process(value)
-        return seen[value]
-    return convert
+def _converted(values: list[Any], process: Processor) -> list[Any]:
+    """One column of the batch through its bind processor, each distinct value once where the
+    values are hashable: a webhook's rows share their received time and mostly their start."""
+    if process is None:
+        return values
+    try:
+        distinct = {value: process(value) for value in set(values)}
+    except TypeError:  # dicts and lists (JSON columns)
+        return list(map(process, values))
+    return [distinct[value] for value in values]
