@@ -62,3 +62,19 @@ def test_root_cause_of_a_diamond() -> None:
     assert graph.root_cause(["api", "recommender", "db"]) == "db"
     assert graph.root_cause(["api", "db", "cache"]) == "db"  # first to fail among the roots
     assert graph.root_cause(["jobs"]) == "jobs" and graph.root_cause([]) is None
+
+
+def test_one_interleaved_batch_groups_like_separate_posts(engine: Engine) -> None:
+    """Within a batch, each alert joins what it would join if it had been posted alone, even
+    when incidents are opened or grow new services between two alerts of one service."""
+    services = ["jobs", "cache", "jobs", "api", "cache", "db", "jobs", "recommender", "api"]
+    engine.post([alert(tenant="acme", service=s, name=f"A{n}") for n, s in enumerate(services)])
+    for n, s in enumerate(services):
+        engine.post([alert(tenant="globex", service=s, name=f"A{n}")])
+
+    def grouping(tenant: str) -> list[list[str]]:
+        return sorted(sorted(a["labels"]["alertname"] for a in i["alerts"]) for i in engine.incidents()
+                      if i["tenant"] == tenant)
+
+    assert grouping("acme") == grouping("globex")
+    assert len(grouping("acme")) > 1
