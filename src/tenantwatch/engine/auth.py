@@ -69,8 +69,9 @@ def verify_key(store: Store, token: str | None, extra_intake: Iterable[str] = ()
         if hmac.compare_digest(candidate.encode(), token.encode()):
             return Principal(kind="intake", name="alertmanager")
     digest = hash_token(token)
-    with store.read() as session:
-        key = session.scalars(select(ApiKey).where(ApiKey.key_hash == digest)).first()
+    with store.engine.connect() as connection:  # plain columns: checked on every request, no ORM objects needed
+        key = connection.execute(select(ApiKey.kind, ApiKey.name, ApiKey.tenant, ApiKey.revoked_at, ApiKey.key_hash)
+                                 .where(ApiKey.key_hash == digest)).first()
     if key is None or key.revoked_at is not None or not hmac.compare_digest(key.key_hash, digest):
         return None
     return Principal(kind=key.kind, name=key.name, tenant=key.tenant)  # type: ignore[arg-type]

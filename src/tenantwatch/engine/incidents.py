@@ -131,7 +131,8 @@ def attach_alert(session: Session, config: EngineConfig, incident: Incident, ale
     if alert.service and alert.service not in incident.services:
         incident.services = [*incident.services, alert.service]
         incident.root_cause = config.graph.root_cause(incident.services)
-    incident.last_alert_at = now
+    if incident.last_alert_at != now:  # a batch's alerts share `now`: one change, not one per alert
+        incident.last_alert_at = now
     changes.note(incident, "alert.fired", who, describe(alert), now, group=True)
     if SEVERITY_RANK[alert.severity] > SEVERITY_RANK.get(incident.severity, 0):
         incident.severity = alert.severity
