@@ -12,7 +12,7 @@ import datetime as dt
 from functools import cached_property
 from typing import TYPE_CHECKING, Iterable
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from tenantwatch.engine.incidents import IncidentChanges, NewAlert, attach_alert, is_incident_severity, open_incident
@@ -68,6 +68,11 @@ class DependencyGraph:
         return max(roots, key=lambda s: (sum(self.depends_on(o, s) for o in failing), -failing.index(s)))
 
 
+# Built once (tenants as an expanding parameter) so each batch reuses the cached compiled SQL.
+_RECENT_OPEN = select(Incident).where(Incident.tenant.in_(bindparam("tenants", expanding=True)), Incident.status != "resolved",
+                                      Incident.last_alert_at >= bindparam("since")).order_by(Incident.id)
+
+
 class Correlator:
     """Puts new firing alerts into incidents: a re-fire of a fingerprint joins its open
     incident; with correlation on, an alert joins the open incident of its tenant that had an
@@ -117,7 +122,6 @@ class Correlator:
     def _recent_open(self, session: Session, tenants: set[str], now: dt.datetime) -> dict[str, list[Incident]]:
         since = now - dt.timedelta(seconds=self.config.correlation_window)
         found: dict[str, list[Incident]] = {}
-        for incident in session.scalars(select(Incident).where(
-                Incident.tenant.in_(tenants), Incident.status != "resolved", Incident.last_alert_at >= since).order_by(Incident.id)):
+        for incident in session.scalars(_RECENT_OPEN, {"tenants": sorted(tenants), "since": since}):
             found.setdefault(incident.tenant, []).append(incident)
         return found
