@@ -42,5 +42,5 @@ def verify_tree(out: Path) -> list[ToolRun]:
         runs.append(_run("promtool test rules", ["promtool", "test", "rules", *tests], prom))
     am = out / "alertmanager" / "alertmanager.yml"
     if am.exists():
-        runs.append(_run("amtool check-config", ["amtool", "check-config", str(am)], am.parent))
+        runs.append(_run("amtool check-config", ["amtool", "check-config", am.name], am.parent))
     return runs
