@@ -10,11 +10,12 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from tenantwatch.engine.escalation_plan import cancel_pending, plan_escalation
 from tenantwatch.engine.notify import follow_up
+from tenantwatch.engine.store.bulk import insert_rows
 from tenantwatch.engine.store.models import Alert, Incident, TimelineEvent
 
 if TYPE_CHECKING:
@@ -88,8 +89,7 @@ class IncidentChanges:
         for entry in self.timeline:
             if details := entry.pop("details", None):
                 entry["detail"] = _listing(details)
-        if self.timeline:
-            session.execute(insert(TimelineEvent), self.timeline)
+        insert_rows(session, TimelineEvent, self.timeline)
         self.timeline, self._groups = [], {}
 
 

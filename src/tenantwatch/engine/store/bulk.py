@@ -25,7 +25,7 @@ def _compiled(table: Table, columns: tuple[str, ...], conflict: tuple[str, ...],
               dialect: Dialect) -> tuple[str, tuple[str, ...], tuple[Processor, ...], bool]:
     """SQL text, parameter order, one bind processor per parameter, and whether it is positional."""
     insert = postgresql.insert if dialect.name == "postgresql" else sqlite.insert
-    statement = insert(table).on_conflict_do_nothing(index_elements=list(conflict))
+    statement = insert(table).on_conflict_do_nothing(index_elements=list(conflict)) if conflict else insert(table)
     compiled = statement.compile(dialect=dialect, column_keys=list(columns), for_executemany=True)
     order = tuple(compiled.positiontup or ()) if compiled.positional else tuple(columns)
     processors = tuple(table.c[name].type.dialect_impl(dialect).bind_processor(dialect) for name in order)
@@ -34,6 +34,12 @@ def _compiled(table: Table, columns: tuple[str, ...], conflict: tuple[str, ...],
 
 def insert_ignore(session: Session, model: type[Base], rows: Sequence[dict[str, Any]], *, conflict: Sequence[str]) -> None:
     """Insert rows (all with the same keys), skipping those whose `conflict` columns already exist."""
+    insert_rows(session, model, rows, conflict=conflict)
+
+
+def insert_rows(session: Session, model: type[Base], rows: Sequence[dict[str, Any]], *, conflict: Sequence[str] = ()) -> None:
+    """Insert rows (all with the same keys); with `conflict`, rows whose conflict columns
+    already exist are skipped. Pending ORM changes are not flushed first (the commit does)."""
     if not rows:
         return
     connection = session.connection()
