@@ -5,6 +5,7 @@ starts itself (the test suite's fixture: initdb in a temp dir), posts Alertmanag
 payloads of 1 and of 100 new alerts from a few client threads, and prints alerts/s and
 p50/p99 request latency; then does the same against `/usr/bin/prometheus-alertmanager`'s
 `/api/v2/alerts` on this machine. Every request of the engine is a committed transaction.
+A row "in-process" measures the engine's intake alone (no HTTP, no client sharing the CPUs).
 
     .venv/bin/python benchmarks/intake.py [--requests 300] [--concurrency 4] [--skip-postgres]
 """
@@ -105,6 +106,31 @@ def measure(target: str, url: str, headers: dict[str, str], body: Callable[[int]
                   latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))] * 1000, errors[0])
 
 
+def measure_in_process(db: str, batch: int, requests: int) -> Result:
+    """The engine's own share, without HTTP or a client on the same CPUs: each payload parsed,
+    validated and committed (WAL, synchronous=FULL) one after another in this process."""
+    from tenantwatch.engine.app import create_app
+    from tenantwatch.engine.config import EngineConfig
+    from tenantwatch.engine.intake import WebhookIn
+    from tenantwatch.engine.server import load_engine_spec
+    from tenantwatch.engine.store import open_store
+
+    store = open_store(db)
+    service = create_app(EngineConfig(spec=load_engine_spec(None)), store, run_scheduler=False).state.engine
+    bodies = [json.dumps(engine_body(batch)).encode() for _ in range(requests)]
+    latencies: list[float] = []
+    started = time.perf_counter()
+    for body in bodies:
+        begun = time.perf_counter()
+        service.intake(WebhookIn.model_validate_json(body), "bench")
+        latencies.append(time.perf_counter() - begun)
+    wall = time.perf_counter() - started
+    store.close()
+    latencies.sort()
+    return Result("engine in-process, SQLite (no HTTP)", batch, requests * batch / wall, statistics.median(latencies) * 1000,
+                  latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))] * 1000, 0)
+
+
 @contextmanager
 def running(argv: list[str], port: int, cwd: Path) -> Iterator[None]:
     """A server process, up once it listens on `port`, stopped on exit."""
@@ -158,6 +184,9 @@ def main() -> None:
             with console.status(f"benchmarking {name}"), start() as (url, headers):
                 for batch in (1, 100):
                     results.append(measure(name, url, headers, engine_body, batch, args.requests, args.concurrency))
+        with console.status("benchmarking the engine in-process"):
+            for batch in (1, 100):
+                results.append(measure_in_process(f"sqlite:///{work / f'in-process-{batch}.db'}", batch, args.requests))
         with console.status("benchmarking Alertmanager"), alertmanager(work) as url:
             for batch in (1, 100):
                 results.append(measure("Alertmanager /api/v2/alerts", url, {}, alertmanager_body, batch,
