@@ -6,6 +6,7 @@ Debian packages' own daemons (where systemd starts them) are never used.
 
 from __future__ import annotations
 
+import contextlib
 import glob
 import os
 import shutil
@@ -20,6 +21,27 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLES = REPO / "examples"
+ARTIFACTS = REPO / "test-artifacts"
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+@contextlib.contextmanager
+def chromium_page(timeout_ms: int) -> Iterator[object]:
+    """A page in Debian's headless Chromium, driven by Playwright (never a downloaded browser)."""
+    if not CHROMIUM.exists():
+        raise RuntimeError("Debian's chromium is missing: run scripts/install.sh (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1280, "height": 800})
+            page.set_default_timeout(timeout_ms)
+            yield page
+        finally:
+            browser.close()
 
 
 def free_port() -> int:
@@ -66,12 +88,15 @@ def postgres_url() -> Iterator[str]:
     if os.geteuid() == 0:
         shutil.chown(root, "postgres", "postgres")
     pg_port = free_port()
-    subprocess.run(_as_postgres([_pg_bin("initdb"), "-D", str(data), "-U", "tw", "--auth=trust", "-E", "UTF8"]),
-                   check=True, capture_output=True)
+    # cwd=root: the postgres user may not enter the checkout's folder (e.g. under /root).
+    init = subprocess.run(_as_postgres([_pg_bin("initdb"), "-D", str(data), "-U", "tw", "--auth=trust", "-E", "UTF8"]),
+                          capture_output=True, text=True, cwd=root)
+    if init.returncode != 0:
+        raise RuntimeError(f"initdb failed ({init.returncode}): {init.stdout}{init.stderr}")
     proc = subprocess.Popen(
         _as_postgres([_pg_bin("postgres"), "-D", str(data), "-p", str(pg_port), "-h", "127.0.0.1",
                       "-k", str(root), "-c", "fsync=off"]),
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=root,
     )
     try:
         wait_for_port(pg_port, proc=proc)

@@ -8,11 +8,12 @@ from __future__ import annotations
 import datetime as dt
 import time
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import pytest
 
 from tenantwatch.demo import Stack
+from tests.conftest import ARTIFACTS as TEST_ARTIFACTS
+from tests.conftest import chromium_page
 from tenantwatch.demo.loop import is_slack_message_for, poll
 from tenantwatch.demo.procs import port_listening, process_alive
 from tenantwatch.demo.recorder import Recorded
@@ -21,10 +22,7 @@ from tenantwatch.demo.wiring import SLACK_PATH
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]
 TIMEOUT = 180.0
 L2_AFTER = 20.0  # the demo spec's escalation timer
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "demo"
+ARTIFACTS = TEST_ARTIFACTS / "demo"
 
 
 @dataclass
@@ -47,29 +45,20 @@ class Run:
 def _dashboard(stack: Stack, title: str) -> list[str]:
     """What the tenant sees in a real browser: log in with its key, the incident list (waiting
     for the incident) and the live charts over the real Prometheus; screenshots as artefacts."""
-    from playwright.sync_api import sync_playwright
-
-    assert CHROMIUM.exists(), "Debian's chromium is missing: run scripts/install.sh"
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            page = browser.new_page(viewport={"width": 1280, "height": 800})
-            page.set_default_timeout(30_000)
-            page.goto(stack.urls["dashboard"] + "incidents")
-            page.fill("#key", stack.keys.tenant_key)
-            page.click("button[type=submit]")
-            page.wait_for_selector(f"tr.incident:has-text({title!r})")
-            page.screenshot(path=str(ARTIFACTS / "incidents.png"), full_page=True)
-            rows = [row.inner_text() for row in page.query_selector_all("tr.incident")]
-            page.goto(stack.urls["dashboard"] + "charts")
-            page.wait_for_selector(".chart[data-signal=traffic] canvas")
-            page.screenshot(path=str(ARTIFACTS / "charts.png"), full_page=True)
-            page.goto(stack.urls["dashboard"])
-            page.screenshot(path=str(ARTIFACTS / "overview.png"), full_page=True)
-            return rows
-        finally:
-            browser.close()
+    with chromium_page(30_000) as page:
+        page.goto(stack.urls["dashboard"] + "incidents")
+        page.fill("#key", stack.keys.tenant_key)
+        page.click("button[type=submit]")
+        page.wait_for_selector(f"tr.incident:has-text({title!r})")
+        page.screenshot(path=str(ARTIFACTS / "incidents.png"), full_page=True)
+        rows = [row.inner_text() for row in page.query_selector_all("tr.incident")]
+        page.goto(stack.urls["dashboard"] + "charts")
+        page.wait_for_selector(".chart[data-signal=traffic] canvas")
+        page.screenshot(path=str(ARTIFACTS / "charts.png"), full_page=True)
+        page.goto(stack.urls["dashboard"])
+        page.screenshot(path=str(ARTIFACTS / "overview.png"), full_page=True)
+        return rows
 
 
 def _wait(what: str, find, deadline: float):

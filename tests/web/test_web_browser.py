@@ -4,41 +4,30 @@ without a reload. Screenshots go to test-artifacts/web/."""
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Iterator
 
 import httpx
 import pytest
 from web_support import Engine, ServedApp
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "web"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+from tests.conftest import ARTIFACTS as TEST_ARTIFACTS
+from tests.conftest import chromium_page
+
+ARTIFACTS = TEST_ARTIFACTS / "web"
 
 pytestmark = pytest.mark.browser
 
 
 @pytest.fixture
 def browser_page() -> Iterator[object]:
-    if not CHROMIUM.exists():
-        pytest.fail("Debian's chromium is missing: run scripts/install.sh (apt-get install chromium)")
-    from playwright.sync_api import sync_playwright
-
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            page = browser.new_page(viewport={"width": 1280, "height": 800})
-            page.set_default_timeout(20_000)
-            script_errors: list[str] = []
-            page.on("pageerror", lambda exc: script_errors.append(str(exc)))
-            page.on("console", lambda msg: script_errors.append(msg.text)
-                    if msg.type == "error" and "Content Security Policy" in msg.text else None)
-            yield page
-            assert script_errors == [], "the dashboard's scripts failed in the browser"
-        finally:
-            browser.close()
+    with chromium_page(20_000) as page:
+        script_errors: list[str] = []
+        page.on("pageerror", lambda exc: script_errors.append(str(exc)))
+        page.on("console", lambda msg: script_errors.append(msg.text)
+                if msg.type == "error" and "Content Security Policy" in msg.text else None)
+        yield page
+        assert script_errors == [], "the dashboard's scripts failed in the browser"
 
 
 def _log_in(page, served: ServedApp, key: str) -> None:  # type: ignore[no-untyped-def]
