@@ -15,6 +15,12 @@ if [ ${#missing[@]} -gt 0 ]; then
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 # Debian's packages start their daemons where systemd runs; tenantwatch always uses its own ports.
+# PostgreSQL's server refuses to run as root, so the tests run it as the postgres user, who
+# must be able to enter /. Minimal chroots can leave / at 0700; Debian's default is 0755.
+if [ "$(stat -c %a /)" = 700 ]; then
+  echo "install: / is mode 0700, so no other user can run programs; setting Debian's 0755" >&2
+  chmod 755 /
+fi
 if [ ! -x .venv/bin/python ]; then
   /usr/bin/python3 -m venv .venv
 fi
