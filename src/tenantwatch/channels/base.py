@@ -7,7 +7,9 @@ for the channel's `type`; senders never see the store, and never log a secret.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Callable, Literal, Mapping, Protocol
+from typing import Literal, Mapping, Protocol
+
+from tenantwatch.registry import registrar
 
 NotificationEvent = Literal["trigger", "acknowledge", "resolve"]
 
@@ -51,13 +53,5 @@ class Sender(Protocol):
 SENDERS: dict[str, Sender] = {}
 
 
-def register(channel_type: str) -> Callable[[Sender], Sender]:
-    """Register the sender of a channel type; a duplicate is a programming error."""
-
-    def add(fn: Sender) -> Sender:
-        if channel_type in SENDERS:
-            raise ValueError(f"channel type {channel_type!r} registered twice")
-        SENDERS[channel_type] = fn
-        return fn
-
-    return add
+# @register("slack") registers the sender of a channel type.
+register = registrar(SENDERS, "channel type")

@@ -8,7 +8,9 @@ execute() acts, against clients the engine injects (so tests pass their own).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Callable, Mapping, Protocol
+from typing import Any, Mapping, Protocol
+
+from tenantwatch.registry import registrar
 
 
 @dataclass(frozen=True)
@@ -38,11 +40,9 @@ class Action(Protocol):
 
 
 ACTIONS: dict[str, Action] = {}
+_add_action = registrar(ACTIONS, "remediation action")
 
 
 def register(action: Action) -> Action:
     """Register an action under its name; names must match spec.actions.ACTION_PARAMS."""
-    if action.name in ACTIONS:
-        raise ValueError(f"remediation action {action.name!r} registered twice")
-    ACTIONS[action.name] = action
-    return action
+    return _add_action(action.name)(action)

@@ -10,6 +10,7 @@ import importlib
 from dataclasses import dataclass, field
 from typing import Callable, Mapping
 
+from tenantwatch.registry import registrar
 from tenantwatch.spec import Spec
 
 Files = dict[str, str]
@@ -31,16 +32,8 @@ class RenderError(Exception):
     """A spec that validates but cannot be rendered as asked (e.g. a secret that must stay out)."""
 
 
-def target(name: str) -> Callable[[Renderer], Renderer]:
-    """Register a renderer for one output subtree; a duplicate name is a programming error."""
-
-    def register(fn: Renderer) -> Renderer:
-        if name in TARGETS:
-            raise ValueError(f"render target {name!r} registered twice")
-        TARGETS[name] = fn
-        return fn
-
-    return register
+# @target("name") registers the renderer of one output subtree.
+target = registrar(TARGETS, "render target")
 
 
 def load_targets() -> dict[str, Renderer]:
