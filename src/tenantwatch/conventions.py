@@ -7,6 +7,8 @@ Recording rules follow Prometheus' level:metric:operations convention, the level
 
 from __future__ import annotations
 
+import re
+
 # Labels (CONTRACT.md §3)
 TENANT = "tenant"
 SERVICE = "service"
@@ -196,8 +198,6 @@ WATCHDOG_SEVERITY = "none"
 
 def runbook_slug(alert: str) -> str:
     """`TenantApiLatencyHigh` -> `tenant-api-latency-high`; `SLO` stays one word."""
-    import re
-
     return re.sub(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])", "-", alert).lower()
 
 # --- Detectors (detect/) -------------------------------------------------------------------
