@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from tenantwatch.detect.base import StreamingDetector, load_states, save_states
+from tenantwatch.detect.ensemble import EnsembleDetector
 from tenantwatch.detect.registry import DETECTORS, detector_from_config, make_detector
 
 from .helpers import DAY, STEP, seasonal
@@ -124,3 +125,28 @@ def test_out_of_order_points_are_ignored_by_the_stream() -> None:
     stream.update(100.0, 1.0)
     assert stream.update(50.0, 1e9) == 0.0
     assert stream.seen == 1
+
+
+
+def _value_view_only() -> EnsembleDetector:
+    """The ensemble judging the raw value alone, so each event's novelty is easy to set."""
+    return EnsembleDetector(period=None, weight_level=0.0, weight_volatility=0.0)
+
+
+def _events(novelties: dict[int, float]) -> np.ndarray:
+    """Noise in [0, 1), then at each row a value that many past ranges above the past maximum."""
+    values = np.random.default_rng(2).uniform(0.0, 1.0, 2000)
+    for row, novelty in sorted(novelties.items()):
+        high, low = values[:row].max(), values[:row].min()
+        values[row] = high + novelty * (high - low)
+    return values
+
+
+def test_a_spike_rising_over_several_samples_is_one_detection() -> None:
+    scores = _value_view_only().score(_events({1500: 2.0, 1501: 2.5, 1502: 3.0}))
+    assert np.flatnonzero(scores >= 0.5).tolist() == [1500]
+
+
+def test_a_new_event_soon_after_fires_only_when_clearly_more_novel() -> None:
+    scores = _value_view_only().score(_events({1500: 2.0, 1600: 2.2, 1700: 3.0}))
+    assert np.flatnonzero(scores >= 0.5).tolist() == [1500, 1700]

@@ -4,8 +4,11 @@ Why this shape: operational anomalies are mostly the series (or its level, volat
 deviation from yesterday / last week) leaving the range it has occupied so far. Each view
 scores how far the current value lies outside that view's past range (relative to the
 range), weighted until the view has enough history; the ensemble takes the strongest
-view. A score that does not exceed the highest score of the recent `refractory` points is
-damped, so one incident yields one detection rather than a burst of false positives.
+view. One incident should yield one detection rather than a burst of false positives, so
+a score is damped unless it beats the highest score of the recent `refractory` points by
+`margin` (a value creeping a little above its last record is the same incident), and the
+`burst` points right after an undamped score are damped too (a spike rising over several
+samples is one event).
 The one anomaly that stays inside every range, a stuck sensor (a flat run longer than any
 before), comes from stuck.py and is not damped: it is a different incident. Parameters
 were tuned on the NAB categories artificial* and realAWSCloudwatch and checked on
@@ -34,6 +37,8 @@ class EnsembleDetector(BatchDetector):
     smooth: int = 24  # points averaged for the level / volatility / seasonal views
     warmup: int = 500  # points before a view gets its full weight
     refractory: int = 1000  # points after a detection during which weaker scores are damped
+    margin: float = 0.2  # how much (relative) a score must beat the refractory's peak to count again
+    burst: int = 3  # points right after an undamped score that are damped whatever their score
     damp: float = 0.1
     weight_value: float = 1.0
     weight_level: float = 1.0
@@ -46,7 +51,7 @@ class EnsembleDetector(BatchDetector):
     @property
     def lookback(self) -> int:
         longest_lag = WEEK_DAYS * self.period if self.period else 0
-        return max(self.refractory + self.history + longest_lag + self.smooth, self._stuck_memory * 2) + 1
+        return max(self.refractory + self.burst + self.history + longest_lag + self.smooth, self._stuck_memory * 2) + 1
 
     @property
     def _stuck_memory(self) -> int:
@@ -75,15 +80,27 @@ class EnsembleDetector(BatchDetector):
             ready = rows - SEASONS_BEFORE_TRUST * lag
             ramp = np.clip(ready / self.warmup, 0.0, 1.0) if self.warmup else (ready >= 0).astype(float)
             strongest = np.maximum(strongest, weight * novelty(view, self.history) * ramp[:, None])
-        raw = pd.DataFrame(1.0 - np.exp(-strongest))
-        recent_peak = raw.shift(1).rolling(self.refractory, min_periods=1).max().fillna(0.0).to_numpy()
-        values = raw.to_numpy()
-        damped = np.where(values > recent_peak, values, values * self.damp)
+        damped = self._refractory(strongest)
         if self.stuck_score <= 0:
             return damped
         onsets = stuck_onsets(frame, start, self._stuck_memory, self.stuck_min_run)
         ramp = np.clip(rows / self.warmup, 0.0, 1.0) if self.warmup else np.ones(len(rows))
         return np.maximum(damped, self.stuck_score * onsets * ramp[:, None])
+
+    def _refractory(self, strength: np.ndarray) -> np.ndarray:
+        """Scores in [0, 1), damped except where the strength beats the recent peak by `margin`
+        (compared before the squashing to [0, 1), which would hide how much bigger a big
+        event is) and does not follow such a score within `burst` points."""
+        undamped = strength > _past_max(strength, self.refractory) * (1.0 + self.margin)
+        if self.burst:
+            undamped &= _past_max(undamped.astype(float), self.burst) == 0.0
+        score = 1.0 - np.exp(-strength)
+        return np.where(undamped, score, score * self.damp)
+
+
+def _past_max(values: np.ndarray, rows: int) -> np.ndarray:
+    """The maximum of the previous `rows` rows (0 before the first), per column."""
+    return pd.DataFrame(values).shift(1).rolling(rows, min_periods=1).max().fillna(0.0).to_numpy()
 
 
 def novelty(view: pd.DataFrame, history: int) -> np.ndarray:
