@@ -65,14 +65,19 @@ def test_probationary_detections_are_ignored_and_threshold_is_optimised() -> Non
     assert result.score == pytest.approx(100 * (scaled_sigmoid(-80 / 100) / scaled_sigmoid(-1.0) + 1) / 2)
 
 
-def test_bench_nab_prints_profiles_baselines_and_writes_per_file_scores(tmp_path: Path) -> None:
-    data = tmp_path / "nab"
+def _copy_subset(data: Path, labels: Path) -> None:
+    """FILES with their windows: CSVs under data/<category>/, the windows file in labels/."""
     windows = json.loads((NAB / "labels" / "combined_windows.json").read_text())
-    (data / "labels").mkdir(parents=True)
-    (data / "labels" / "combined_windows.json").write_text(json.dumps({f: windows[f] for f in FILES}))
+    labels.mkdir(parents=True)
+    (labels / "combined_windows.json").write_text(json.dumps({f: windows[f] for f in FILES}))
     for f in FILES:
         (data / f).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy(NAB / f, data / f)
+
+
+def test_bench_nab_prints_profiles_baselines_and_writes_per_file_scores(tmp_path: Path) -> None:
+    data = tmp_path / "nab"
+    _copy_subset(data, data / "labels")
     out = tmp_path / "out"
     result = CliRunner().invoke(app, ["bench", "nab", "--data", str(data), "--out", str(out), "--format", "json"])
     assert result.exit_code == 0, result.output
@@ -87,6 +92,22 @@ def test_bench_nab_prints_profiles_baselines_and_writes_per_file_scores(tmp_path
         assert list(written.columns) == ["timestamp", "value", "anomaly_score"]
         assert len(written) == len(pd.read_csv(NAB / f))
         assert written["anomaly_score"].between(0, 1).all()
+
+
+@pytest.mark.parametrize("data_argument", ["NAB", "NAB/data"])
+def test_bench_nab_reads_a_checkout_of_nabs_repository(tmp_path: Path, data_argument: str) -> None:
+    _copy_subset(tmp_path / "NAB" / "data", tmp_path / "NAB" / "labels")
+    result = CliRunner().invoke(app, ["bench", "nab", "--data", str(tmp_path / data_argument), "--baselines", "",
+                                      "--format", "json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["files"] == len(FILES)
+
+
+def test_bench_nab_takes_the_windows_file_from_labels_option(tmp_path: Path) -> None:
+    _copy_subset(tmp_path / "series", tmp_path / "elsewhere")
+    result = CliRunner().invoke(app, ["bench", "nab", "--data", str(tmp_path / "series"), "--baselines", "",
+                                      "--labels", str(tmp_path / "elsewhere" / "combined_windows.json")])
+    assert result.exit_code == 0, result.output
 
 
 def test_bench_nab_without_labels_is_a_clear_error(tmp_path: Path) -> None:

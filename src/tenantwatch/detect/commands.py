@@ -241,7 +241,9 @@ def forecast_command(
 
 @bench_app.command("nab")
 def bench_nab(
-    data: Path = typer.Option(..., "--data", help="NAB layout: category folders of CSVs and labels/combined_windows.json."),
+    data: Path = typer.Option(..., "--data", help="NAB layout: category folders of CSVs and labels/combined_windows.json "
+                              "(NAB's repository or its data/ folder work too)."),
+    labels: Optional[Path] = typer.Option(None, "--labels", help="NAB's combined_windows.json, if not under DATA/labels or DATA/../labels."),
     output: Optional[Path] = typer.Option(None, "--out", help="Write <category>/<name>.csv (timestamp,value,anomaly_score) here."),
     detector: str = typer.Option(DEFAULT, "--detector", help=f"One of: {', '.join(DETECTOR_NAMES)}."),
     baselines: str = typer.Option("gaussian,random", "--baselines", help="Comma-separated detectors scored beside it ('' for none)."),
@@ -250,13 +252,14 @@ def bench_nab(
     """Score a detector on the Numenta Anomaly Benchmark (three profiles, null = 0, perfect = 100).
 
     Example: `tenantwatch bench nab --data shared/datasets/nab --out nab-results`
+    (or `--data NAB/data` of a NAB checkout, whose labels/ sits beside data/)
     """
     from tenantwatch.detect.bench import matrix_throughput, run_nab
     from tenantwatch.detect.corpus import SeriesError, load_nab
 
     names = [_detector(n.strip()) for n in baselines.split(",") if n.strip()]
     try:
-        files = load_nab(data)
+        files = load_nab(data, labels)
     except SeriesError as exc:
         raise fail(f"bench nab: {exc}", USAGE) from None
     try:

@@ -73,21 +73,37 @@ class CorpusFile:
     category: str
 
 
-def load_nab(root: Path) -> list[CorpusFile]:
-    """Every `<category>/<name>.csv` under root that labels/combined_windows.json lists."""
-    labels_path = root / "labels" / "combined_windows.json"
+LABELS_NAME = "combined_windows.json"
+
+
+def load_nab(root: Path, labels: Path | None = None) -> list[CorpusFile]:
+    """Every `<category>/<name>.csv` that NAB's windows file lists, in either layout: this
+    subset's (root/<category>/, root/labels/) or NAB's repository (root/data/<category>/ and
+    root/labels/, or root = the repository's data/ folder with labels/ beside it)."""
+    labels_path = labels or _find_labels(root)
     try:
         windows = json.loads(labels_path.read_text())
     except (OSError, json.JSONDecodeError) as exc:
         raise SeriesError(f"{labels_path}: cannot read NAB windows: {exc}") from None
+    if not isinstance(windows, dict):
+        raise SeriesError(f"{labels_path}: expected an object of file -> windows, as NAB's {LABELS_NAME}")
     files = []
     for relative in sorted(windows):
-        path = root / relative
-        if not path.is_file():
+        path = next((folder / relative for folder in (root, root / "data") if (folder / relative).is_file()), None)
+        if path is None:
             continue
         series = read_csv(path, name=relative, strict_order=False)
         labelled = LabelledFile(relative, series.timestamps, window_indices(series.timestamps, windows[relative]))
         files.append(CorpusFile(series, labelled, Path(relative).parent.name))
     if not files:
-        raise SeriesError(f"{root}: no CSV listed in {labels_path} was found")
+        raise SeriesError(f"{root}: no CSV listed in {labels_path} was found (looked in {root} and {root / 'data'})")
     return files
+
+
+def _find_labels(root: Path) -> Path:
+    candidates = [root / "labels" / LABELS_NAME, root.parent / "labels" / LABELS_NAME]
+    found = next((c for c in candidates if c.is_file()), None)
+    if found is None:
+        raise SeriesError(f"{root}: no NAB windows file; looked for {' and '.join(map(str, candidates))} "
+                          "(pass --labels FILE to name it)")
+    return found
