@@ -1,16 +1,15 @@
-"""Time-to-threshold and load forecasts, and the lead time of the time-to-full alert."""
+"""Time-to-threshold forecasts, and the lead time of the time-to-full alert."""
 
 from __future__ import annotations
 
 import json
 
 import numpy as np
-import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
 from tenantwatch.cli import app
-from tenantwatch.detect.forecast import ForecastError, forecast_load, time_to_threshold
+from tenantwatch.detect.forecast import ForecastError, time_to_threshold
 
 HOUR = 3600.0
 
@@ -37,20 +36,6 @@ def test_flat_or_receding_series_never_crosses() -> None:
 def test_too_little_history_is_a_clear_error() -> None:
     with pytest.raises(ForecastError, match="at least 5 finite samples"):
         time_to_threshold(np.arange(3.0), np.array([1.0, np.nan, 2.0]), 10.0)
-    with pytest.raises(ForecastError, match="48 hours"):
-        forecast_load(pd.Series([1.0] * 10, index=pd.date_range("2024-01-01", periods=10, freq="1h")), pd.Timedelta("6h"))
-
-
-def test_load_forecast_follows_daily_and_weekly_seasonality() -> None:
-    index = pd.date_range("2024-01-01", periods=24 * 7 * 3 + 24, freq="1h")
-    hours, days = index.hour.to_numpy(), index.day_of_week.to_numpy()
-    truth = 200 + 80 * np.sin(2 * np.pi * (hours - 6) / 24) - 60 * (days >= 5)
-    noisy = truth + np.random.default_rng(4).normal(0, 5, len(index))
-    history, future = pd.Series(noisy[:-24], index=index[:-24]), truth[-24:]
-    forecast = forecast_load(history, pd.Timedelta("24h"))
-    assert forecast.seasonal_period == 168 and len(forecast.mean) == 24
-    assert np.mean(np.abs(forecast.mean - future) / future) < 0.08
-    assert np.mean((forecast.low <= future) & (future <= forecast.high)) >= 0.7
 
 
 def test_filling_disk_alert_leads_the_real_crossing() -> None:
@@ -60,17 +45,3 @@ def test_filling_disk_alert_leads_the_real_crossing() -> None:
     assert result["first_alert_at_seconds"] < result["crossing_at_seconds"]
     assert 20 * HOUR <= result["lead_seconds"] <= 30 * HOUR
 
-
-def test_forecast_command_prints_hourly_mean_and_interval(tmp_path) -> None:
-    index = pd.date_range("2024-01-01", periods=24 * 12 * 4, freq="5min")
-    load = 100 + 40 * np.sin(2 * np.pi * index.hour.to_numpy() / 24) + np.random.default_rng(2).normal(0, 3, len(index))
-    path = tmp_path / "load.csv"
-    pd.DataFrame({"timestamp": index.strftime("%Y-%m-%d %H:%M:%S"), "value": load}).to_csv(path, index=False)
-    result = CliRunner().invoke(app, ["detect", "forecast", "--csv", str(path), "--horizon", "6h", "--format", "json"])
-    assert result.exit_code == 0, result.output
-    report = json.loads(result.output)
-    assert report["seasonal_period_hours"] == 24 and len(report["forecast"]) == 6
-    first = report["forecast"][0]
-    assert first["low"] <= first["mean"] <= first["high"] and first["time"].startswith("2024-01-05T00:00")
-    short = CliRunner().invoke(app, ["detect", "forecast", "--csv", str(path), "--horizon", "soon"])
-    assert short.exit_code == 2 and "--horizon" in short.output

@@ -20,7 +20,7 @@ DEFAULT_THRESHOLD = 0.5
 
 detect_app = typer.Typer(help="Anomaly detection and forecasting over Prometheus series or CSV files.",
                          rich_markup_mode="markdown", invoke_without_command=True)
-bench_app = typer.Typer(help="Benchmarks that print figures (NAB score, predictive lead time).",
+bench_app = typer.Typer(help="Benchmarks that print figures (NAB score, predictive lead time, load forecast error).",
                         rich_markup_mode="markdown", no_args_is_help=True)
 
 
@@ -203,6 +203,21 @@ def predict_command(
     raise typer.Exit(run_predict(prometheus, query, alertmanager, limit, _duration("--horizon", horizon), settings, out, err))
 
 
+def _load_series(csv: Path, command: str):
+    """A CSV's load as a time-indexed series: rows sorted by time (a forecast reads time, not
+    row order), missing values dropped, a repeated timestamp keeps its last row."""
+    import pandas as pd
+
+    from tenantwatch.detect.corpus import SeriesError, read_csv
+
+    try:
+        series = read_csv(csv, strict_order=False)
+    except SeriesError as exc:
+        raise fail(f"{command}: {exc}", USAGE) from None
+    history = pd.Series(series.values, index=series.timestamps).dropna().sort_index(kind="stable")
+    return history[~history.index.duplicated(keep="last")]
+
+
 @detect_app.command("forecast")
 def forecast_command(
     csv: Path = typer.Option(..., "--csv", help="timestamp,value CSV of a load (request rate)."),
@@ -212,28 +227,29 @@ def forecast_command(
 ) -> None:
     """Forecast a load series hour by hour with daily (weekly, given two weeks) seasonality.
 
+    Several models forecast the last week of the history from what came before it; the two
+    that did best are averaged, and the interval is the spread of their errors there.
+
     Example: `tenantwatch detect forecast --csv requests.csv --horizon 12h --format json`
     """
     import pandas as pd
 
-    from tenantwatch.detect.corpus import SeriesError, read_csv
-    from tenantwatch.detect.forecast import ForecastError, forecast_load
+    from tenantwatch.detect.forecast import ForecastError
+    from tenantwatch.detect.loadforecast import forecast_load
 
+    history = _load_series(csv, "detect forecast")
     try:
-        series = read_csv(csv)
-        history = pd.Series(series.values, index=series.timestamps).dropna()
-        history = history[~history.index.duplicated(keep="last")]
         result = forecast_load(history, pd.Timedelta(seconds=_duration("--horizon", horizon)), interval=interval)
-    except (SeriesError, ForecastError) as exc:
-        raise fail(f"detect forecast: {csv}: {exc}" if isinstance(exc, ForecastError) else f"detect forecast: {exc}",
-                   USAGE) from None
+    except ForecastError as exc:
+        raise fail(f"detect forecast: {csv}: {exc}", USAGE) from None
     rows = [{"time": t.isoformat(), "mean": m, "low": lo, "high": hi}
             for t, m, lo, hi in zip(result.index, result.mean, result.low, result.high)]
     if format == "json":
-        typer.echo(json.dumps({"seasonal_period_hours": result.seasonal_period, "interval": interval, "forecast": rows}, indent=2))
+        typer.echo(json.dumps({"seasonal_period_hours": result.seasonal_period, "interval": interval, "model": result.model,
+                               "validation_mae": result.validation_mae, "forecast": rows}, indent=2))
         return
     table = Table("time", "mean", "low", "high",
-                  title=f"load forecast of {csv} ({result.seasonal_period} h season, {interval:.0%} interval)")
+                  title=f"load forecast of {csv} ({result.model}; {result.seasonal_period} h season, {interval:.0%} interval)")
     for row in rows:
         table.add_row(row["time"], f"{row['mean']:.4g}", f"{row['low']:.4g}", f"{row['high']:.4g}")
     out.print(table)
@@ -303,3 +319,41 @@ def bench_predictive(
         raise fail("the time-to-full alert never fired before the disk filled")
     out.print(f"disk full after {result.crossing_at / 3600:.1f} h; time-to-full alert fired at "
               f"{result.first_alert_at / 3600:.1f} h: lead time {lead / 3600:.1f} h (horizon {result.horizon / 3600:.0f} h)")
+
+
+@bench_app.command("forecast")
+def bench_forecast(
+    csv: Path = typer.Option(..., "--csv", help="timestamp,value CSV of a load with at least three weeks of history."),
+    horizon: str = typer.Option("24h", "--horizon", help="How far ahead each forecast looks."),
+    origins: int = typer.Option(12, "--origins", min=1, help="Forecasts made, spread over the series."),
+    format: str = typer.Option("text", "--format", help="text or json."),
+) -> None:
+    """Backtest the load forecast against `offset 1w`, `offset 1d` and "the current value holds".
+
+    Example: `tenantwatch bench forecast --csv shared/datasets/nab/realKnownCause/nyc_taxi.csv --horizon 24h`
+    """
+    import pandas as pd
+    from rich.progress import Progress
+
+    from tenantwatch.detect.forecast import ForecastError
+    from tenantwatch.detect.loadbench import backtest_load
+
+    history = _load_series(csv, "bench forecast")
+    with Progress(console=err, transient=True) as bar:
+        task = bar.add_task("forecasting", total=origins)
+        try:
+            result = backtest_load(history, pd.Timedelta(seconds=_duration("--horizon", horizon)), origins,
+                                   progress=lambda done, total: bar.update(task, completed=done, total=total))
+        except ForecastError as exc:
+            raise fail(f"bench forecast: {csv}: {exc}", USAGE) from None
+    if format == "json":
+        typer.echo(json.dumps({"origins": result.origins, "horizon_hours": result.steps, "models_chosen": result.chosen,
+                               "methods": [vars(m) for m in result.scores]}, indent=2))
+        return
+    table = Table("method", "mean abs. error", "error % of level", "90 % interval holds",
+                  title=f"{result.steps} h load forecasts from {result.origins} points of {csv}")
+    for m in result.scores:
+        table.add_row(m.method, f"{m.mean_abs_error:.4g}", f"{m.error_percent:.1f} %",
+                      "-" if m.coverage is None else f"{m.coverage:.0%}")
+    out.print(table)
+    out.print("models averaged: " + ", ".join(f"{name} ({count}x)" for name, count in sorted(result.chosen.items())))

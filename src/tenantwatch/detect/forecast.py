@@ -1,21 +1,18 @@
-"""Forecasters: when will a series cross a threshold, and what load comes next.
+"""Time-to-threshold: when will a filling series (disk, connection pool, memory) reach its limit.
 
 Why a robust trend for capacity: disks, connection pools and memory fill roughly linearly
 between clean-ups, with noise and the odd spike. Theil-Sen's median of pairwise slopes
 ignores the spikes, and its slope confidence interval plus the spread of the residuals
 give an honest earliest / latest crossing time instead of one over-precise number.
-Load (request rate) is seasonal: Holt-Winters from statsmodels with a daily (or, given
-two weeks of history, weekly) season, its interval from simulated future paths.
+Seasonal load forecasts live in loadforecast.py.
 """
 
 from __future__ import annotations
 
 import math
-import warnings
 from dataclasses import dataclass
 
 import numpy as np
-import pandas as pd
 from scipy.stats import theilslopes
 
 MIN_POINTS = 5
@@ -76,43 +73,3 @@ def _eta(gap: float, slope: float) -> float | None:
     if slope == 0 or math.copysign(1.0, gap) != math.copysign(1.0, slope):
         return None
     return gap / slope
-
-
-@dataclass(frozen=True)
-class LoadForecast:
-    """Mean and interval of the next `len(index)` steps."""
-
-    index: pd.DatetimeIndex
-    mean: np.ndarray
-    low: np.ndarray
-    high: np.ndarray
-    seasonal_period: int | None
-
-
-def forecast_load(series: pd.Series, horizon: pd.Timedelta, *, interval: float = 0.9,
-                  paths: int = 200, seed: int = 0) -> LoadForecast:
-    """Forecast a load series (DatetimeIndex) `horizon` ahead, with daily/weekly seasonality.
-
-    The series is resampled to hourly means (seasonal patterns of load live at that scale,
-    and fitting a 288-slot season of 5-minute data is slow and noisy)."""
-    from statsmodels.tsa.holtwinters import ExponentialSmoothing
-
-    if not isinstance(series.index, pd.DatetimeIndex):
-        raise ForecastError("load series needs a DatetimeIndex")
-    hourly = series.astype(float).resample("1h").mean().interpolate(limit_direction="both")
-    if len(hourly) < 2 * 24:
-        raise ForecastError(f"need at least 48 hours of history for a daily season, got {len(hourly)}")
-    steps = max(1, int(math.ceil(horizon / pd.Timedelta(hours=1))))
-    period = 24 * 7 if len(hourly) >= 2 * 24 * 7 else 24
-    model = ExponentialSmoothing(hourly.to_numpy(), trend="add", damped_trend=True,
-                                 seasonal="add", seasonal_periods=period, initialization_method="estimated")
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # convergence chatter; the interval shows the fit quality
-        fitted = model.fit()
-        mean = fitted.forecast(steps)
-        simulated = fitted.simulate(steps, repetitions=paths, error="add",
-                                    random_state=np.random.default_rng(seed)).reshape(steps, -1)
-    tail = (1.0 - interval) / 2
-    index = pd.date_range(hourly.index[-1] + pd.Timedelta(hours=1), periods=steps, freq="1h")
-    return LoadForecast(index, np.asarray(mean), np.quantile(simulated, tail, axis=1),
-                        np.quantile(simulated, 1 - tail, axis=1), period)
