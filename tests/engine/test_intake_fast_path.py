@@ -12,7 +12,7 @@ from sqlalchemy import func, select, text
 from tenantwatch.engine.clock import FakeClock
 from tenantwatch.engine.intake import _STORED
 from tenantwatch.engine.store import Store
-from tenantwatch.engine.store.bulk import insert_ignore
+from tenantwatch.engine.store.bulk import insert_rows
 from tenantwatch.engine.store.models import Alert, Incident
 from tests.engine.conftest import T0, Engine, alert, build_engine, make_spec
 
@@ -34,9 +34,9 @@ def test_bulk_insert_round_trips_and_skips_existing_identities(store: Store) -> 
     berlin = dt.timezone(dt.timedelta(hours=1))
     rows = [_row("a", T0.astimezone(berlin)), _row("b", T0), _row("a", T0, status="resolved")]
     with store.write() as session:
-        insert_ignore(session, Alert, rows, conflict=IDENTITY)
+        insert_rows(session, Alert, rows, conflict=IDENTITY)
     with store.write() as session:  # the same rows again, plus one new: only the new one lands
-        insert_ignore(session, Alert, [*rows, _row("c", T0 + dt.timedelta(seconds=1))], conflict=IDENTITY)
+        insert_rows(session, Alert, [*rows, _row("c", T0 + dt.timedelta(seconds=1))], conflict=IDENTITY)
     with store.read() as session:
         stored = session.scalars(select(Alert).order_by(Alert.fingerprint)).all()
         assert [(a.fingerprint, a.status) for a in stored] == [("a", "firing"), ("b", "firing"), ("c", "firing")]

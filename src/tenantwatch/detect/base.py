@@ -29,6 +29,11 @@ def samples_per_day(step_seconds: float) -> int | None:
     return int(round(DAY_SECONDS / step_seconds))
 
 
+def past_max(values: np.ndarray, rows: int, before_first: float = 0.0) -> np.ndarray:
+    """Per column, the maximum of the previous `rows` rows (`before_first` for the first row)."""
+    return pd.DataFrame(values).shift(1).rolling(rows, min_periods=1).max().fillna(before_first).to_numpy()
+
+
 @dataclass(frozen=True)
 class BatchDetector(ABC):
     """A causal detector: `score(values)` maps a (time, series) matrix to scores in [0, 1]."""

@@ -23,7 +23,7 @@ from typing import ClassVar
 import numpy as np
 import pandas as pd
 
-from tenantwatch.detect.base import WEEK_DAYS, BatchDetector
+from tenantwatch.detect.base import WEEK_DAYS, BatchDetector, past_max
 from tenantwatch.detect.stuck import stuck_onsets
 
 SEASONS_BEFORE_TRUST = 3
@@ -91,16 +91,11 @@ class EnsembleDetector(BatchDetector):
         """Scores in [0, 1), damped except where the strength beats the recent peak by `margin`
         (compared before the squashing to [0, 1), which would hide how much bigger a big
         event is) and does not follow such a score within `burst` points."""
-        undamped = strength > _past_max(strength, self.refractory) * (1.0 + self.margin)
+        undamped = strength > past_max(strength, self.refractory) * (1.0 + self.margin)
         if self.burst:
-            undamped &= _past_max(undamped.astype(float), self.burst) == 0.0
+            undamped &= past_max(undamped.astype(float), self.burst) == 0.0
         score = 1.0 - np.exp(-strength)
         return np.where(undamped, score, score * self.damp)
-
-
-def _past_max(values: np.ndarray, rows: int) -> np.ndarray:
-    """The maximum of the previous `rows` rows (0 before the first), per column."""
-    return pd.DataFrame(values).shift(1).rolling(rows, min_periods=1).max().fillna(0.0).to_numpy()
 
 
 def novelty(view: pd.DataFrame, history: int) -> np.ndarray:

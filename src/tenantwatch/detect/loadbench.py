@@ -8,7 +8,6 @@ its 90 % interval really holds 90 % of what came.
 
 from __future__ import annotations
 
-import math
 from collections import Counter
 from dataclasses import dataclass
 from typing import Callable
@@ -16,14 +15,16 @@ from typing import Callable
 import numpy as np
 import pandas as pd
 
-from tenantwatch.detect.loadforecast import DAY_HOURS, WEEK_HOURS, ForecastError, forecast_load, hourly_load
+from tenantwatch.detect.loadforecast import (DAY_HOURS, WEEK_HOURS, ForecastError, forecast_load, horizon_hours,
+                                              hourly_load, last_season, persistence)
 
 MIN_HISTORY_HOURS = 3 * WEEK_HOURS
 
-BASELINES: dict[str, Callable[[np.ndarray, int], np.ndarray]] = {
-    "same hour last week (offset 1w)": lambda history, steps: np.resize(history[-WEEK_HOURS:], steps),
-    "same hour yesterday (offset 1d)": lambda history, steps: np.resize(history[-DAY_HOURS:], steps),
-    "current value holds": lambda history, steps: np.full(steps, history[-1]),
+# name -> (model from loadforecast, the season it is given)
+BASELINES = {
+    "same hour last week (offset 1w)": (last_season, WEEK_HOURS),
+    "same hour yesterday (offset 1d)": (last_season, DAY_HOURS),
+    "current value holds": (persistence, DAY_HOURS),
 }
 TENANTWATCH = "tenantwatch forecast"
 
@@ -49,7 +50,7 @@ def backtest_load(series: pd.Series, horizon: pd.Timedelta, origins: int = 12, i
     """Forecast `horizon` ahead from `origins` points spread over the series (each with at
     least three weeks of history before it) and compare with what came."""
     hourly = hourly_load(series)
-    steps = max(1, int(math.ceil(horizon / pd.Timedelta(hours=1))))
+    steps = horizon_hours(horizon)
     last = len(hourly) - steps
     if last < MIN_HISTORY_HOURS:
         raise ForecastError(f"need at least {MIN_HISTORY_HOURS + steps} hours for a backtest "
@@ -65,8 +66,8 @@ def backtest_load(series: pd.Series, horizon: pd.Timedelta, origins: int = 12, i
         errors[TENANTWATCH].append(actual - forecast.mean)
         inside.append((forecast.low <= actual) & (actual <= forecast.high))
         chosen[forecast.model] += 1
-        for name, baseline in BASELINES.items():
-            errors[name].append(actual - baseline(values[:origin], steps))
+        for name, (model, season) in BASELINES.items():
+            errors[name].append(actual - model(values[:origin], steps, season))
         progress(done + 1, len(starts))
     level = float(np.mean(np.abs(values))) or 1.0
     scores = [MethodScore(name, float(np.mean(np.abs(e))), 100.0 * float(np.mean(np.abs(e))) / level,

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import math
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Callable
 
 import numpy as np
@@ -106,7 +106,7 @@ class LoadForecast:
     high: np.ndarray
     seasonal_period: int
     model: str  # the averaged models, e.g. "holt-winters + seasonal naive"
-    validation_mae: dict[str, float] = field(default_factory=dict)  # per candidate, on the recent history
+    validation_mae: dict[str, float]  # per candidate, on the recent history
 
 
 def hourly_load(series: pd.Series) -> pd.Series:
@@ -115,23 +115,27 @@ def hourly_load(series: pd.Series) -> pd.Series:
     return series.astype(float).resample("1h").mean().interpolate(limit_direction="both")
 
 
-def forecast_load(series: pd.Series, horizon: pd.Timedelta, *, interval: float = 0.9,
-                  models: dict[str, Model] | None = None) -> LoadForecast:
+def horizon_hours(horizon: pd.Timedelta) -> int:
+    """Hourly steps that cover `horizon` (at least one)."""
+    return max(1, int(math.ceil(horizon / pd.Timedelta(hours=1))))
+
+
+def forecast_load(series: pd.Series, horizon: pd.Timedelta, *, interval: float = 0.9) -> LoadForecast:
     """Forecast a load series (DatetimeIndex) `horizon` ahead, hour by hour, with daily
     (weekly, given two weeks of history) seasonality."""
     hourly = hourly_load(series)
     if len(hourly) < 2 * DAY_HOURS:
         raise ForecastError(f"need at least 48 hours of history for a daily season, got {len(hourly)}")
-    steps = max(1, int(math.ceil(horizon / pd.Timedelta(hours=1))))
+    steps = horizon_hours(horizon)
     season = WEEK_HOURS if len(hourly) >= 2 * WEEK_HOURS else DAY_HOURS
     values = hourly.to_numpy()
-    errors = validation_errors(values, steps, season, models or MODELS)
+    errors = validation_errors(values, steps, season, MODELS)
     if not errors:
         raise ForecastError(f"need at least {season + steps} hours of history to forecast {steps} h ahead, got {len(values)}")
     scores = {name: float(np.mean(np.abs(e))) for name, e in errors.items()}
     ranked = [name for name in sorted(scores, key=scores.__getitem__)[:COMBINED]
               if scores[name] <= (1.0 + CLOSE) * min(scores.values())]
-    mean = np.mean([(models or MODELS)[name](values, steps, season) for name in ranked], axis=0)
+    mean = np.mean([MODELS[name](values, steps, season) for name in ranked], axis=0)
     tail = (1.0 - interval) / 2 * OPTIMISM
     spread = np.mean([errors[name] for name in ranked], axis=0).ravel()  # actual - forecast, all origins and steps
     low, high = np.quantile(spread, tail), np.quantile(spread, 1 - tail)

@@ -12,6 +12,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from tenantwatch.detect.base import past_max
+
 
 def run_lengths(values: np.ndarray, cap: int) -> np.ndarray:
     """How many rows (this one included, at most `cap`) each value has been repeated; the cap
@@ -29,7 +31,7 @@ def stuck_onsets(frame: pd.DataFrame, start: int, memory: int, min_run: int) -> 
     a change counts (not one from the series' first row, nor one longer than `memory`), so a
     constant series never fires. `start` is the series' row number of the frame's first row."""
     runs = run_lengths(frame.to_numpy(), memory)
-    longest = pd.DataFrame(runs).shift(1).rolling(memory, min_periods=1).max().fillna(np.inf).to_numpy()
+    longest = past_max(runs, memory, before_first=np.inf)
     rows_seen = start + np.arange(1, len(runs) + 1)[:, None]
     record = (runs >= min_run) & (runs > longest) & (runs < np.minimum(memory, rows_seen))
     onset = record.copy()

@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 from tenantwatch import conventions
 from tenantwatch.engine.correlation import Correlator, OpenByFingerprint
 from tenantwatch.engine.incidents import Identity, IncidentChanges, NewAlert, close_if_all_resolved, describe
-from tenantwatch.engine.store.bulk import insert_ignore
+from tenantwatch.engine.store.bulk import insert_rows
 from tenantwatch.engine.store.models import Alert, Incident
 
 MAX_BODY_BYTES = 10 * 1024 * 1024
@@ -155,7 +155,7 @@ def ingest(session: Session, payload: WebhookIn, *, who: str, now: dt.datetime, 
     fresh = [a for key, a in alerts.items() if key not in known]
     correlator.assign(session, sorted((a for a in fresh if a.status == "firing"), key=lambda a: a.starts_at),
                       open_incidents, who=who, now=now, changes=result.changes)
-    insert_ignore(session, Alert, [a.row() for a in fresh], conflict=("tenant", "fingerprint", "starts_at"))
+    insert_rows(session, Alert, [a.row() for a in fresh], conflict=("tenant", "fingerprint", "starts_at"))
     result.new = len(fresh)
     resolved = [key for key in known if key in alerts and alerts[key].status == "resolved"]
     if resolved:

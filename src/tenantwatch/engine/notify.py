@@ -17,7 +17,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from tenantwatch.channels import Notification, SendResult, deliver
-from tenantwatch.engine.store.bulk import insert_ignore
+from tenantwatch.engine.store.bulk import insert_rows
 from tenantwatch.engine.store.models import Incident, OutboxMessage, TimelineEvent
 from tenantwatch.spec.models import EscalationLevel, Spec
 
@@ -39,7 +39,7 @@ def enqueue_trigger(session: Session, spec: Spec, incident: Incident, level: Esc
             skipped.append(name)
             continue
         queued.append(name)
-    insert_ignore(session, OutboxMessage, [
+    insert_rows(session, OutboxMessage, [
         {"incident_id": incident.id, "channel": name, "event": "trigger", "level": level.level, "state": "pending",
          "attempts": 0, "next_attempt_at": now} for name in queued], conflict=("incident_id", "channel", "event", "level"))
     return queued, skipped
@@ -52,7 +52,7 @@ def follow_up(session: Session, incident_id: int, event: str, now: dt.datetime) 
                                                 OutboxMessage.state == "pending").values(state="cancelled"))
     told = session.scalars(select(OutboxMessage.channel).where(
         OutboxMessage.incident_id == incident_id, OutboxMessage.event == "trigger", OutboxMessage.state == "sent").distinct()).all()
-    insert_ignore(session, OutboxMessage, [
+    insert_rows(session, OutboxMessage, [
         {"incident_id": incident_id, "channel": name, "event": event, "level": FOLLOW_UP_LEVEL, "state": "pending",
          "attempts": 0, "next_attempt_at": now} for name in sorted(told)], conflict=("incident_id", "channel", "event", "level"))
 

@@ -1,4 +1,4 @@
-"""Portable `INSERT ... ON CONFLICT DO NOTHING` in bulk, on SQLite and PostgreSQL.
+"""Portable bulk `INSERT` (optionally `ON CONFLICT DO NOTHING`), on SQLite and PostgreSQL.
 
 The statement is compiled once per table, columns and dialect; each row is then converted
 with the columns' own bind processors (JSON, UTC datetimes) and the whole batch handed to the
@@ -30,11 +30,6 @@ def _compiled(table: Table, columns: tuple[str, ...], conflict: tuple[str, ...],
     order = tuple(compiled.positiontup or ()) if compiled.positional else tuple(columns)
     processors = tuple(table.c[name].type.dialect_impl(dialect).bind_processor(dialect) for name in order)
     return compiled.string, order, processors, compiled.positional
-
-
-def insert_ignore(session: Session, model: type[Base], rows: Sequence[dict[str, Any]], *, conflict: Sequence[str]) -> None:
-    """Insert rows (all with the same keys), skipping those whose `conflict` columns already exist."""
-    insert_rows(session, model, rows, conflict=conflict)
 
 
 def insert_rows(session: Session, model: type[Base], rows: Sequence[dict[str, Any]], *, conflict: Sequence[str] = ()) -> None:
