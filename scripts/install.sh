@@ -5,6 +5,13 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export DEBIAN_FRONTEND=noninteractive
+# PostgreSQL's server refuses to run as root, so the tests (and the package's own set-up
+# scripts) run it as the postgres user, who must be able to enter /. Minimal chroots can
+# leave / at 0700 (Debian's default is 0755): fixed before apt, so those scripts work too.
+if [ "$(stat -c %a /)" = 700 ]; then
+  echo "install: / is mode 0700, so no other user can run programs; setting Debian's 0755" >&2
+  chmod 755 /
+fi
 packages=(python3 python3-venv python3-dev git ca-certificates tzdata procps
           prometheus prometheus-alertmanager postgresql redis-server chromium)
 missing=()
@@ -15,12 +22,7 @@ if [ ${#missing[@]} -gt 0 ]; then
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 # Debian's packages start their daemons where systemd runs; tenantwatch always uses its own ports.
-# PostgreSQL's server refuses to run as root, so the tests run it as the postgres user, who
-# must be able to enter /. Minimal chroots can leave / at 0700; Debian's default is 0755.
-if [ "$(stat -c %a /)" = 700 ]; then
-  echo "install: / is mode 0700, so no other user can run programs; setting Debian's 0755" >&2
-  chmod 755 /
-fi
+
 if [ ! -x .venv/bin/python ]; then
   /usr/bin/python3 -m venv .venv
 fi
