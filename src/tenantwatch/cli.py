@@ -96,7 +96,8 @@ def render(
     _print_issues(result.issues)
     if result.spec is None:
         raise typer.Exit(Exit.INVALID)
-    options = RenderOptions(profile=profile, include_secrets=include_secrets, environ=dict(os.environ))
+    options = RenderOptions(profile=profile, include_secrets=include_secrets, environ=dict(os.environ),
+                            spec_dir=spec.resolve().parent)
     try:
         tree = render_tree(result.spec, options, [t.strip() for t in only.split(",")] if only else None)
     except RenderError as exc:

@@ -14,6 +14,10 @@ TENANT = "tenant"
 SERVICE = "service"
 SEVERITY = "severity"
 CATEGORY = "category"
+TIER = "tier"
+SCOPE = "scope"
+SCOPE_TENANT = "tenant"  # the alert is about one tenant
+SCOPE_SHARED = "shared"  # the alert is about shared infrastructure (tenant="platform")
 PLATFORM_TENANT = "platform"
 SEVERITIES = ("critical", "warning", "info")
 CATEGORIES = (
@@ -22,10 +26,21 @@ CATEGORIES = (
 )
 WATCHDOG = "Watchdog"
 
-# Per-tenant objectives as series: overrides carry a tenant label, defaults carry none.
+# Per-tenant objectives as series: a tenant's effective value where it differs from the
+# default (its own override, else its tier's), derived by recording rules from the tier
+# table and the per-tenant info series; defaults carry no label.
 OBJECTIVE = "tenantwatch:objective:{name}"
 OBJECTIVE_DEFAULT = "tenantwatch:objective_default:{name}"
-PAGING_DISABLED = "tenantwatch:tenant:paging_disabled"
+OBJECTIVE_TIER = "tenantwatch:objective_tier:{name}"  # labels: tier
+OBJECTIVE_OVERRIDE = "tenantwatch:objective_override:{name}"  # labels: tenant (explicit overrides only)
+TENANT_INFO = "tenantwatch:tenant:info"  # value 1; labels: tenant, tier (when it has one), scope
+TENANT_PAGE = "tenantwatch:tenant:page"  # labels: tenant; 1/0 where a tenant sets `page` itself
+TIER_PAGING_DISABLED = "tenantwatch:tier:paging_disabled"  # labels: tier; tiers with page: false
+PAGING_DISABLED = "tenantwatch:tenant:paging_disabled"  # labels: tenant; derived
+
+# Shared services (CONTRACT: one outage = one page): their series carry no tenant and are
+# alerted as tenant="platform", scope="shared".
+SERVICE_INFO = "tenantwatch:service:info"  # value 1; labels: service, kind, scope
 
 # Namespaces and wiring
 NAMESPACE_PREFIX = "tenant-"
@@ -40,6 +55,14 @@ def objective(name: str) -> str:
 
 def objective_default(name: str) -> str:
     return OBJECTIVE_DEFAULT.format(name=name)
+
+
+def objective_tier(name: str) -> str:
+    return OBJECTIVE_TIER.format(name=name)
+
+
+def objective_override(name: str) -> str:
+    return OBJECTIVE_OVERRIDE.format(name=name)
 
 
 def service_level(prefix: str, metric: str, operation: str) -> str:
@@ -70,6 +93,8 @@ SCRAPE_JOB_CADVISOR = "kubernetes-cadvisor"
 SCRAPE_JOB_KUBELET = "kubernetes-kubelet"
 SCRAPE_JOB_KUBE_STATE_METRICS = "kube-state-metrics"
 SCRAPE_JOB_NODE_EXPORTER = "node-exporter"
+SCRAPE_JOB_PROMETHEUS = "prometheus"  # Prometheus scrapes itself (rule evaluation, notifications)
+SCRAPE_JOB_ALERTMANAGER = "alertmanager"
 METRICS_PORT_NAME = "metrics"  # the named port of a service's headless Service (DNS SRV discovery)
 
 # Alertmanager (render/alertmanager.py); dependents are inhibited by ALERT_SERVICE_DOWN below.
@@ -82,7 +107,14 @@ DASHBOARD_UIDS = {
     "infrastructure": "tenantwatch-infrastructure",
     "ml": "tenantwatch-ml",
     "security": "tenantwatch-security",
+    "slo": "tenantwatch-slo",
 }
+DASHBOARD_ANNOTATION = "dashboard_url"  # beside runbook_url on every alert
+
+
+def dashboard_url(grafana_url: str, board: str) -> str:
+    """The Grafana page of one board, opened on the alert's tenant (a Go template)."""
+    return f"{grafana_url.rstrip('/')}/d/{DASHBOARD_UIDS[board]}?var-tenant={{{{ $labels.tenant }}}}"
 
 # --- Prometheus rules (render/prometheus) --------------------------------------------------
 # Per-tenant latency objective as an `le`-labelled series per HTTP service, so the latency
@@ -124,6 +156,13 @@ PG_TX_DURATION_MAX = service_level("", "pg_stat_activity_max_tx_duration", "max"
 REDIS_MEMORY_RATIO = service_level("", "redis_memory", "ratio_max")
 REDIS_CLIENTS_RATIO = service_level("", "redis_clients", "ratio_max")
 REDIS_HIT_RATIO = service_level("", "redis_keyspace_hits", "ratio_rate5m")
+PG_UP = service_level("", "pg_up", "min")
+PG_REPLICATION_LAG = service_level("", "pg_replication_lag_seconds", "max")
+REDIS_UP = service_level("", "redis_up", "min")
+REDIS_EVICTIONS_RATE = service_level("", "redis_evicted_keys", "rate5m")
+REDIS_REJECTED_RATE = service_level("", "redis_rejected_connections", "rate5m")
+KAFKA_BROKERS = service_level("", "kafka_brokers", "max")
+KAFKA_CONSUMER_LAG = service_level("", "kafka_consumergroup_lag", "sum")  # + consumergroup, topic
 QUEUE_DEPTH = service_level("", "queue_depth", "sum")  # + queue
 WORKER_JOBS_RATE = service_level("", "worker_jobs", "rate5m")
 WORKER_FAILURE_RATIO = service_level("", "worker_jobs_failures", "ratio_rate5m")
@@ -136,6 +175,31 @@ SECURITY_EVENTS = tenant_level("", "security_events", "increase5m")  # + kind
 BUSINESS_SESSION_RATE = tenant_level("", "business_sessions", "rate30m")
 BUSINESS_CONVERSION_RATIO = tenant_level("", "business_conversions", "ratio_rate30m")
 TENANT_COST_RATE = tenant_level("", "tenant_cost_eur", "rate1h")
+
+
+# SLOs (availability, latency, jobs, per route, custom): one name each, an `slo` label says which
+SLO_LABEL = "slo"
+SLO_ERROR_BUDGET_REMAINING = service_level("", "slo_error_budget", "remaining")  # 1 = untouched, < 0 = spent
+SLO_BURN_RATE = service_level("", "slo_burn_rate", "rate1h")  # 1 = spending exactly the budget
+
+
+def worker_failure_ratio(window: str) -> str:
+    """Failed jobs / all jobs over `window`: the worker SLO's error ratio."""
+    return service_level("", "worker_jobs_failures", f"ratio_rate{window}")
+
+
+def route_error_ratio(window: str) -> str:
+    """5xx / all requests of one route (`handler` label kept) over `window`."""
+    return service_level("", "http_route_request_errors", f"ratio_rate{window}")
+
+
+def route_slow_ratio(window: str) -> str:
+    return service_level("", "http_route_request_slow", f"ratio_rate{window}")
+
+
+def custom_error_ratio(window: str) -> str:
+    """1 - good/total of a custom SLO (`slo` label) over `window`."""
+    return tenant_level("", "slo_custom_errors", f"ratio_rate{window}")
 
 
 def http_error_ratio(window: str) -> str:
@@ -177,6 +241,21 @@ ALERT_QUEUE_BACKLOG = "TenantQueueBacklog"
 ALERT_JOBS_FAILING = "TenantJobsFailing"
 ALERT_MODEL_ACCURACY = "TenantModelAccuracyLow"
 ALERT_MODEL_DRIFT = "TenantModelDrift"
+ALERT_PG_DOWN = "TenantPostgresDown"
+ALERT_PG_REPLICATION_LAG = "TenantPostgresReplicationLag"
+ALERT_REDIS_DOWN = "TenantRedisDown"
+ALERT_REDIS_EVICTIONS = "TenantRedisEvictingKeys"
+ALERT_REDIS_REJECTED = "TenantRedisRejectingConnections"
+ALERT_KAFKA_BROKER_LOST = "TenantKafkaBrokerLost"
+ALERT_KAFKA_CONSUMER_LAG = "TenantKafkaConsumerLag"
+ALERT_SLO_JOBS_FAST = "TenantSLOJobsFastBurn"
+ALERT_SLO_JOBS_SLOW = "TenantSLOJobsSlowBurn"
+ALERT_SLO_ROUTE_ERROR_FAST = "TenantRouteSLOErrorBudgetFastBurn"
+ALERT_SLO_ROUTE_ERROR_SLOW = "TenantRouteSLOErrorBudgetSlowBurn"
+ALERT_SLO_ROUTE_LATENCY_FAST = "TenantRouteSLOLatencyFastBurn"
+ALERT_SLO_ROUTE_LATENCY_SLOW = "TenantRouteSLOLatencySlowBurn"
+ALERT_SLO_CUSTOM_FAST = "TenantSLOCustomFastBurn"
+ALERT_SLO_CUSTOM_SLOW = "TenantSLOCustomSlowBurn"
 ALERT_AUTH_FAILURES = "TenantAuthFailureBurst"
 ALERT_SECURITY_EVENT = "TenantSecurityEvent"
 ALERT_CONVERSION_COLLAPSE = "TenantConversionCollapse"
@@ -189,6 +268,12 @@ ALERT_ANOMALY_LATENCY = "TenantLatencyAnomaly"
 ALERT_ANOMALY_ERRORS = "TenantErrorRatioAnomaly"
 ALERT_NODE_FILESYSTEM = "PlatformNodeFilesystemAlmostFull"
 ALERT_NODE_CPU = "PlatformNodeCpuHigh"
+ALERT_SCRAPE_JOB_DOWN = "PlatformScrapeJobDown"
+ALERT_PROMETHEUS_RULE_FAILURES = "PrometheusRuleEvaluationFailures"
+ALERT_PROMETHEUS_CONFIG_RELOAD = "PrometheusConfigReloadFailed"
+ALERT_PROMETHEUS_NOTIFICATIONS = "PrometheusNotificationsFailing"
+ALERT_ALERTMANAGER_NOTIFICATIONS = "AlertmanagerNotificationsFailing"
+ALERT_ALERTMANAGER_CONFIG_RELOAD = "AlertmanagerConfigReloadFailed"
 ALERT_ENGINE_DOWN = "TenantwatchEngineDown"
 ALERT_ENGINE_INTAKE_ERRORS = "TenantwatchIntakeErrors"
 ALERT_ENGINE_NOTIFICATIONS_FAILING = "TenantwatchNotificationsFailing"
@@ -207,4 +292,4 @@ DETECT_SIGNAL = "signal"  # label: the metric (__name__) or query a finding is a
 
 # Scrape job names prometheus.yml uses besides the services' own; a service may not take one
 BUILTIN_SCRAPE_JOBS = (SCRAPE_JOB_CADVISOR, SCRAPE_JOB_KUBELET, SCRAPE_JOB_KUBE_STATE_METRICS,
-                       SCRAPE_JOB_NODE_EXPORTER, ENGINE_JOB)
+                       SCRAPE_JOB_NODE_EXPORTER, SCRAPE_JOB_PROMETHEUS, SCRAPE_JOB_ALERTMANAGER, ENGINE_JOB)

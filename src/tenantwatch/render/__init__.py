@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Callable, Mapping
 
 from tenantwatch.registry import registrar
@@ -21,11 +22,13 @@ TARGET_MODULES = ("prometheus", "alertmanager", "grafana")
 
 @dataclass(frozen=True)
 class RenderOptions:
-    """How to render: `fast` scales windows down for demos and end-to-end tests."""
+    """How to render: `fast` scales windows down for demos and end-to-end tests; `spec_dir`
+    is where relative paths of the spec (the user's rule files) are read from."""
 
     profile: str = "standard"
     include_secrets: bool = False
     environ: Mapping[str, str] = field(default_factory=dict)
+    spec_dir: Path = field(default_factory=Path.cwd)
 
 
 class RenderError(Exception):

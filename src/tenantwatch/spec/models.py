@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, create_model
 from tenantwatch.spec.units import Duration, PositiveDuration, Ratio, SecretRef
 
 Severity = Literal["critical", "warning", "info"]
-ServiceKind = Literal["http", "postgres", "redis", "worker", "model"]
+ServiceKind = Literal["http", "postgres", "redis", "kafka", "worker", "model"]
 Weekday = Literal["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
 DEFAULT_BUCKETS = (0.05, 0.1, 0.2, 0.5, 1.0, 2.0, 5.0)
 
@@ -52,6 +52,13 @@ class IntelligentAlerts(Model):
 class Engine(Model):
     url: str = "http://127.0.0.1:8080"
     intake_key_file: str = "/etc/tenantwatch/intake.key"
+    # Where people reach the engine (dashboard links in notifications); default: `url`.
+    public_url: str | None = None
+
+    @property
+    def link_base(self) -> str:
+        """The base of every link a person follows (notification buttons, dashboard pages)."""
+        return (self.public_url or self.url).rstrip("/")
 
 
 class PrometheusSettings(Model):
@@ -64,6 +71,20 @@ class PrometheusSettings(Model):
     # /var/run/secrets/kubernetes.io/serviceaccount/token. Off by default, so the rendered
     # prometheus.yml passes a full `promtool check config` outside the cluster.
     kubelet_token_file: str | None = None
+    # Where this Prometheus listens: it scrapes itself there (monitoring of the monitoring).
+    listen_address: str = "127.0.0.1:9090"
+    # The user's own rule files (paths relative to the spec file), copied into rules/user/
+    # and checked by promtool with the rest.
+    rule_files: list[str] = []
+    # Extra scrape jobs, merged as they are into scrape_configs after the generated ones.
+    scrape_configs: list[dict[str, Any]] = []
+
+
+class GrafanaSettings(Model):
+    """Where Grafana runs (dashboard links in alerts) and how its datasource is provisioned."""
+
+    url: str = "http://127.0.0.1:3000"
+    datasource_is_default: bool = False
 
 
 class AlertmanagerSettings(Model):
@@ -95,6 +116,10 @@ class Objectives(Model):
     redis_clients_usage: Ratio = 0.9
     queue_backlog: float = Field(1000, ge=0)
     job_failure_rate: Ratio = 0.05
+    job_success: Ratio = 0.99  # the worker SLO: share of jobs that succeed over slo_period
+    replication_lag: PositiveDuration = 30.0
+    redis_evictions_per_second: float = Field(1, ge=0)
+    consumer_lag: float = Field(10000, ge=0)  # messages a Kafka consumer group may fall behind
     model_accuracy: Ratio = 0.8
     drift_score: float = Field(0.2, ge=0)
     auth_failures_per_minute: float = Field(30, ge=0)
@@ -205,22 +230,62 @@ class Remediation(Model):
     rules: list[RemediationRule] = []
 
 
+class RouteObjectives(Model):
+    """A per-route (`handler`) SLO of an HTTP service; unset keys take the tenant's objective."""
+
+    availability: Ratio | None = None
+    latency_p95: PositiveDuration | None = None
+
+
 class Service(Model):
     kind: ServiceKind
+    # One deployment for every tenant (its health series carry no tenant label) instead of
+    # one instance per tenant (namespace tenant-<id>, or a tenant label on every series).
+    shared: bool = False
+    # Kubernetes namespace of a shared service (per-tenant services live in tenant-<id>).
+    namespace: str = "default"
     depends_on: list[str] = []
     buckets: list[float] | None = None
     targets: list[str] = []
     deployment: str | None = None
+    # PersistentVolumeClaim names (regular expressions, anchored) that belong to this service;
+    # default: "<deployment>-.*" and ".*-<deployment>-[0-9]+" (a StatefulSet's claims).
+    volumes: list[str] | None = None
+    routes: dict[str, RouteObjectives] = {}
 
     @property
     def latency_buckets(self) -> tuple[float, ...]:
         return tuple(self.buckets) if self.buckets else DEFAULT_BUCKETS
+
+    def workload(self, name: str) -> str:
+        """The Deployment/StatefulSet (and container) name of the service called `name`."""
+        return self.deployment or name
+
+    def volume_patterns(self, name: str) -> list[str]:
+        if self.volumes is not None:
+            return list(self.volumes)
+        workload = self.workload(name)
+        return [f"{workload}-.*", f".*-{workload}-[0-9]+"]
+
+
+class CustomSlo(Model):
+    """An SLO on any signal: good and total events as PromQL aggregated `by (tenant)`, with
+    `$window` where the range goes, e.g. `sum by (tenant) (rate(checkout_ok_total[$window]))`."""
+
+    good: str = Field(min_length=1)
+    total: str = Field(min_length=1)
+    objective: Ratio
+    service: str | None = None
+    description: str = ""
 
 
 class Tenant(Model):
     tier: str | None = None
     page: bool | None = None
     objectives: ObjectiveOverrides = ObjectiveOverrides()
+    # The services this tenant uses (default: every service); decides which tenants a
+    # shared service's outage affects.
+    services: list[str] | None = None
 
 
 class Spec(Model):
@@ -234,6 +299,7 @@ class Spec(Model):
     engine: Engine = Engine()
     prometheus: PrometheusSettings = PrometheusSettings()
     alertmanager: AlertmanagerSettings = AlertmanagerSettings()
+    grafana: GrafanaSettings = GrafanaSettings()
     discovery: Literal["kubernetes", "static"] = "kubernetes"
     slo_period: PositiveDuration = 30 * 86400.0
     runbook_base_url: str = "https://runbooks.example.com/tenantwatch"
@@ -244,6 +310,7 @@ class Spec(Model):
     maintenance: list[MaintenanceWindow] = []
     remediation: Remediation = Remediation()
     services: dict[str, Service] = Field(min_length=1)
+    slos: dict[str, CustomSlo] = {}
     tenants: dict[str, Tenant] = {}
 
     # Renderers ask for every tenant's objectives many times; the spec is frozen, so the
@@ -280,6 +347,20 @@ class Spec(Model):
             differs = {k: v for k, v in merged.items() if v != base[k] and v is not None}
             self._resolved[tenant] = (Objectives.model_construct(**merged), differs)
         return self._resolved[tenant]
+
+    def tier_of(self, tenant: str) -> str | None:
+        entry = self.tenants.get(tenant)
+        return entry.tier if entry is not None else None
+
+    def services_of_tenant(self, tenant: str) -> list[str]:
+        """The services a tenant uses (every service unless the tenant lists its own)."""
+        entry = self.tenants.get(tenant)
+        if entry is None or entry.services is None:
+            return list(self.services)
+        return list(entry.services)
+
+    def shared_services(self) -> list[str]:
+        return [name for name, service in self.services.items() if service.shared]
 
     def pages(self, tenant: str) -> bool:
         """Whether the tenant's critical alerts may page (tenant over tier; default yes)."""
