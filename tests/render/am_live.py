@@ -97,8 +97,9 @@ def alertmanager(config: Path, storage: Path) -> Iterator[str]:
         yield url
 
 
-def alert(tenant: str, alertname: str, severity: str, service: str | None = None) -> dict[str, Any]:
-    labels = {"alertname": alertname, "tenant": tenant, "severity": severity}
+def alert(tenant: str, alertname: str, severity: str, service: str | None = None, **extra: str) -> dict[str, Any]:
+    """An alert as the rendered rules label it; `extra` adds e.g. tier and scope."""
+    labels = {"alertname": alertname, "tenant": tenant, "severity": severity, **extra}
     if service:
         labels["service"] = service
     return {"labels": labels, "annotations": {"summary": f"{alertname} for {tenant}", "description": "test",

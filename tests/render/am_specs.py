@@ -38,3 +38,20 @@ def many_tenants_data(count: int = 300) -> dict[str, Any]:
     data["maintenance"].append({"name": "many-window", "tenants": ["tenant-0001", "tenant-0002"], "services": ["api", "jobs"],
                                 "recurring": {"days_of_month": [1], "months": [1, 7], "times": "00:00-06:00"}})
     return data
+
+
+# Secret values the native-delivery tests put in the environment; none may leak where it has a file form.
+SECRETS = {"SLACK_WEBHOOK_URL": "https://hooks.slack.example/T0/B0/s3cr3t-slack",
+           "PAGERDUTY_ROUTING_KEY": "pd-s3cr3t-routing-key",
+           "DISCORD_WEBHOOK_URL": "https://discord.example/api/webhooks/1/s3cr3t-discord",
+           "SMTP_PASSWORD": "smtp-s3cr3t-password"}
+
+
+def native_data(with_discord: bool = True) -> dict[str, Any]:
+    """The reference spec delivered by Alertmanager's own receivers (alert_delivery: alertmanager)."""
+    data = reference_data()
+    data["alert_delivery"] = "alertmanager"
+    data["channels"]["email-sre"]["password"] = "env:SMTP_PASSWORD"
+    if not with_discord:
+        data["escalation"][0]["notify"] = ["slack-alerts", "email-sre"]
+    return data

@@ -1,9 +1,9 @@
 """Native Alertmanager 0.25 receivers for the spec's channels (alert_delivery: alertmanager).
 
-Alertmanager never expands environment variables, so an `env:NAME` secret becomes a file
-`<alertmanager.secrets_dir>/NAME` wherever 0.25 has a `*_file` field. Only with
-`include_secrets` are values resolved from the environment into the file itself; Discord
-and generic webhooks have no `*_file` field before 0.27, so their `env:` URLs need it.
+Alertmanager never expands environment variables. Wherever 0.25 has a `*_file` field, the
+secret stays in a file, whatever the options: `env:NAME` becomes `<alertmanager.secrets_dir>/NAME`
+and `file:/path` that path. Only the fields without a file form (Discord's webhook_url and
+a generic webhook's url before 0.27) can take a value, and only with `include_secrets`.
 """
 
 from __future__ import annotations
@@ -30,21 +30,23 @@ class _Secrets:
         self.options = options
 
     def field(self, path: str, ref: str, key: str, file_key: str | None) -> dict[str, str]:
-        if ref.startswith("file:"):
-            return {file_key: ref[5:]} if file_key else {key: self._read(path, ref[5:], key)}
-        if not ref.startswith("env:"):
+        if not ref.startswith(("env:", "file:")):
             return {key: ref}  # written in clear in the spec (validate warns about it)
-        variable = ref[4:]
-        if self.options.include_secrets:
-            if variable not in self.options.environ:
-                raise RenderError(f"{path}: environment variable {variable} is not set (--include-secrets reads it)")
-            return {key: self.options.environ[variable]}
-        if file_key:
-            return {file_key: posixpath.join(self.secrets_dir, variable)}
-        raise RenderError(
-            f"{path}: Alertmanager 0.25 has no {key}_file, so the value of {variable} can only be written "
-            f"into alertmanager.yml: render with --include-secrets (and {variable} set), "
-            "or use alert_delivery: engine")
+        if file_key:  # a secret Alertmanager can read from a file never lands in alertmanager.yml
+            return {file_key: ref[5:] if ref.startswith("file:") else posixpath.join(self.secrets_dir, ref[4:])}
+        if ref.startswith("file:"):
+            return {key: self._read(path, ref[5:], key)}
+        return {key: self._environment(path, ref[4:], key)}
+
+    def _environment(self, path: str, variable: str, key: str) -> str:
+        if not self.options.include_secrets:
+            raise RenderError(
+                f"{path}: Alertmanager 0.25 has no {key}_file, so the value of {variable} can only be written "
+                f"into alertmanager.yml: render with --include-secrets (and {variable} set), "
+                "or use alert_delivery: engine")
+        if variable not in self.options.environ:
+            raise RenderError(f"{path}: environment variable {variable} is not set (--include-secrets reads it)")
+        return self.options.environ[variable]
 
     def _read(self, path: str, file: str, key: str) -> str:
         if not self.options.include_secrets:
