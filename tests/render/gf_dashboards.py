@@ -12,8 +12,8 @@ from tenantwatch.render import RenderOptions
 from tenantwatch.render.grafana import render_grafana
 from tenantwatch.spec import Spec
 
-# What Grafana substitutes before a query reaches Prometheus.
-GRAFANA_MACROS = {"$__rate_interval": "2m", "$__interval": "30s", "$__range": "1h"}
+# What Grafana substitutes before a query reaches Prometheus ("All" for the board filters).
+GRAFANA_MACROS = {"$__rate_interval": "2m", "$__interval": "30s", "$__range": "1h", "$slo": ".*"}
 SELECTOR = re.compile(r"([a-zA-Z_:][a-zA-Z0-9_:]*)\s*\{")
 
 

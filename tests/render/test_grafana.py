@@ -1,4 +1,4 @@
-"""The grafana target: five SDK-built dashboards and provisioning, checked against a real Prometheus."""
+"""The grafana target: SDK-built dashboards of the spec's areas and provisioning, checked against a real Prometheus."""
 
 from __future__ import annotations
 
@@ -25,17 +25,27 @@ from tenantwatch.sim import SimServer, World
 SPECS = {"reference": reference_data, "minimal": minimal_data, "many-tenants": many_tenants_data}
 
 
+def expected_boards(data: dict) -> set[str]:
+    """The areas a spec has: overview, infrastructure and security always; the others only
+    with a service of their kind (SLOs: an http or worker service, or a custom SLO)."""
+    kinds = {svc["kind"] for svc in data["services"].values()}
+    areas = {"overview", "infrastructure", "security"}
+    areas |= {"api"} if "http" in kinds else set()
+    areas |= {"ml"} if "model" in kinds else set()
+    areas |= {"slo"} if kinds & {"http", "worker"} or data.get("slos") else set()
+    return {conventions.DASHBOARD_UIDS[area] for area in areas}
+
+
 @pytest.mark.parametrize("name", SPECS)
-def test_five_dashboards_each_with_a_tenant_variable_and_the_fixed_datasource(name: str) -> None:
+def test_dashboards_of_the_spec_areas_each_with_a_tenant_variable_and_the_fixed_datasource(name: str) -> None:
     boards = dashboards(load(SPECS[name]()))
-    assert sorted(b["uid"] for b in boards.values()) == sorted(conventions.DASHBOARD_UIDS.values())
+    assert {b["uid"] for b in boards.values()} == expected_boards(SPECS[name]())
     for path, board in boards.items():
         assert path == f"dashboards/{board['uid']}.json"
         variable = next(v for v in board["templating"]["list"] if v["name"] == conventions.TENANT)
         assert variable["type"] == "query" and variable["multi"] and variable["includeAll"]
         assert variable["datasource"]["uid"] == conventions.DATASOURCE_UID
-        has_models = any(svc["kind"] == "model" for svc in SPECS[name]()["services"].values())
-        assert bool(list(panels(board))) == (has_models or board["uid"] != conventions.DASHBOARD_UIDS["ml"]), path
+        assert list(panels(board)), path
         for panel in panels(board):
             assert panel["datasource"]["uid"] == conventions.DATASOURCE_UID, panel["title"]
             assert panel["targets"], panel["title"]
@@ -44,6 +54,46 @@ def test_five_dashboards_each_with_a_tenant_variable_and_the_fixed_datasource(na
                 assert '$tenant' in query["expr"], (panel["title"], query["expr"])
         ids = [p["id"] for p in board.get("panels", [])]
         assert len(ids) == len(set(ids)), path
+
+
+@pytest.mark.parametrize("services,slos", [
+    ({"db": {"kind": "postgres"}}, {}),
+    ({"db": {"kind": "postgres"}, "queue": {"kind": "worker"}}, {}),
+    ({"cache": {"kind": "redis"}}, {"checkout": {"good": 'sum by (tenant) (rate(ok_total[$window]))',
+                                                 "total": 'sum by (tenant) (rate(all_total[$window]))', "objective": "99%"}}),
+])
+def test_an_area_without_its_kind_of_service_gets_no_dashboard(services: dict, slos: dict) -> None:
+    data = minimal_data() | {"services": services, "slos": slos}
+    assert set(b["uid"] for b in dashboards(load(data)).values()) == expected_boards(data)
+
+
+def test_slo_board_shows_budget_left_and_burn_rate_per_tenant_service_and_slo() -> None:
+    spec = load(reference_data())
+    board = dashboards(spec)[f"dashboards/{conventions.DASHBOARD_UIDS['slo']}.json"]
+    prefix = spec.tenant_isolation.metrics_prefix
+    budget = conventions.recorded(prefix, conventions.SLO_ERROR_BUDGET_REMAINING)
+    burn = conventions.recorded(prefix, conventions.SLO_BURN_RATE)
+    variables = {v["name"]: v for v in board["templating"]["list"]}
+    assert list(variables) == [conventions.TENANT, conventions.SLO_LABEL]
+    assert variables[conventions.SLO_LABEL]["query"] == f'label_values({budget}{{tenant=~"$tenant"}}, slo)'
+    read = {name for panel in panels(board) for target in panel["targets"] for name in metric_names(target["expr"])}
+    assert read == {budget, burn}
+    for panel in panels(board):
+        for target in panel["targets"]:
+            assert 'slo=~"$slo"' in target["expr"] and "{{slo}}" in target["legendFormat"], panel["title"]
+
+
+def test_dashboards_read_the_same_rule_names_in_both_profiles() -> None:
+    spec = load(reference_data())
+    assert dashboards(spec, profile="fast") == dashboards(spec)
+
+
+def test_the_datasource_is_grafanas_default_only_when_the_spec_says_so() -> None:
+    data = reference_data()
+    off = yaml.safe_load(render_grafana(load(data), RenderOptions())["datasources/tenantwatch.yaml"])
+    data["grafana"] = {"datasource_is_default": True}
+    on = yaml.safe_load(render_grafana(load(data), RenderOptions())["datasources/tenantwatch.yaml"])
+    assert off["datasources"][0]["isDefault"] is False and on["datasources"][0]["isDefault"] is True
 
 
 def test_dashboards_round_trip_through_the_grafana_model_unchanged() -> None:

@@ -1,5 +1,5 @@
-"""The Grafana target: the five dashboards (built with the Grafana foundation SDK) and the
-provisioning files that load them against a datasource with a fixed uid."""
+"""The Grafana target: the dashboards (built with the Grafana foundation SDK) of the areas
+the spec has, and the provisioning files that load them against a datasource with a fixed uid."""
 
 from __future__ import annotations
 
@@ -7,9 +7,8 @@ import yaml
 
 from tenantwatch import conventions
 from tenantwatch.render import Files, RenderOptions, target
-from tenantwatch.render.grafana.boards import BOARDS, Windows
+from tenantwatch.render.grafana.boards import BOARDS
 from tenantwatch.render.grafana.panels import build
-from tenantwatch.render.prometheus.timing import Timing
 from tenantwatch.spec.models import Spec
 from tenantwatch.spec.units import format_duration
 
@@ -20,9 +19,8 @@ DASHBOARDS_PATH = "/var/lib/grafana/dashboards/tenantwatch"
 @target("grafana")
 def render_grafana(spec: Spec, options: RenderOptions) -> Files:
     kinds = {service.kind for service in spec.services.values()}
-    timing = Timing.of(spec, options)  # the prometheus target names its ratio rules by window
-    windows = Windows(short=timing.w(300), hour=timing.w(3600))
-    files = {f"dashboards/{board.uid}.json": build(board, kinds) for board in (make(spec, windows) for make in BOARDS)}
+    files = {f"dashboards/{board.uid}.json": text for board in (make(spec) for make in BOARDS)
+             if (text := build(board, kinds)) is not None}
     files["datasources/tenantwatch.yaml"] = _yaml(datasource(spec, options))
     files["dashboards.yaml"] = _yaml(dashboard_provider())
     return files
@@ -40,7 +38,7 @@ def datasource(spec: Spec, options: RenderOptions) -> dict:
         "type": "prometheus",
         "access": "proxy",
         "url": options.environ.get("PROMETHEUS_URL") or DEFAULT_PROMETHEUS_URL,
-        "isDefault": True,
+        "isDefault": spec.grafana.datasource_is_default,  # never take over a Grafana's existing default
         "editable": False,
         "jsonData": {"timeInterval": format_duration(spec.prometheus.scrape_interval), "httpMethod": "POST"},
     }]}

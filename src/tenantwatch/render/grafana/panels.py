@@ -1,7 +1,8 @@
 """Dashboards as data, turned into Grafana models by the Grafana foundation SDK.
 
 A dashboard is a list of rows of `Graph`s; this module owns the layout, the `tenant`
-variable and the datasource reference, so every dashboard gets them the same way.
+variable (and a board's own filters) and the datasource reference, so every dashboard gets
+them the same way.
 """
 
 from __future__ import annotations
@@ -45,19 +46,32 @@ class Graph:
 
 
 @dataclass(frozen=True)
+class Variable:
+    """A multi-select filter over the values of `label` on the series `source`."""
+
+    label: str
+    title: str
+    source: str
+
+
+TENANT_VARIABLE = Variable(conventions.TENANT, "Tenant", "up")
+
+
+@dataclass(frozen=True)
 class Board:
     uid: str
     title: str
     description: str
     rows: tuple[tuple[str, tuple[Graph, ...]], ...] = field(default_factory=tuple)
+    filters: tuple[Variable, ...] = ()  # after the tenant variable
 
 
-def tenant_variable() -> dashboard.QueryVariable:
-    """Multi-select tenant picker; "All" is `.*` so 10 000 tenants do not build a huge regex."""
+def query_variable(variable: Variable) -> dashboard.QueryVariable:
+    """Multi-select picker; "All" is `.*` so 10 000 tenants do not build a huge regex."""
     return (
-        dashboard.QueryVariable(conventions.TENANT)
-        .label("Tenant")
-        .query(f"label_values(up, {conventions.TENANT})")
+        dashboard.QueryVariable(variable.label)
+        .label(variable.title)
+        .query(f"label_values({variable.source}, {variable.label})")
         .datasource(DATASOURCE)
         .multi(True)
         .include_all(True)
@@ -99,18 +113,21 @@ def _panel(graph: Graph, panel_id: int) -> timeseries.Panel | stat.Panel:
     )
 
 
-def build(board: Board, kinds: set[str]) -> str:
-    """The dashboard JSON, as Grafana's provisioning loads it, with the panels `kinds` allow."""
+def build(board: Board, kinds: set[str]) -> str | None:
+    """The dashboard JSON, as Grafana's provisioning loads it, with the panels `kinds` allow;
+    None when none is left (an area the spec does not have gets no empty dashboard)."""
+    rows = [(title, graphs) for title, all_graphs in board.rows
+            if (graphs := [g for g in all_graphs if g.needs is None or g.needs in kinds])]
+    if not rows:
+        return None
     builder = (
         dashboard.Dashboard(board.title).uid(board.uid).description(board.description)
         .tags(["tenantwatch", "generated"]).time("now-6h", "now").refresh("1m").timezone("utc")
-        .with_variable(tenant_variable())
     )
+    for variable in (TENANT_VARIABLE, *board.filters):
+        builder = builder.with_variable(query_variable(variable))
     panel_id = 1
-    for row_title, all_graphs in board.rows:
-        graphs = [g for g in all_graphs if g.needs is None or g.needs in kinds]
-        if not graphs:
-            continue
+    for row_title, graphs in rows:
         builder = builder.with_row(dashboard.Row(row_title).id(panel_id))
         panel_id += 1
         for graph in graphs:

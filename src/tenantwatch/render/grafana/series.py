@@ -11,11 +11,15 @@ from tenantwatch import conventions as c
 TENANT_FILTER = f'{c.TENANT}=~"$tenant"'
 
 
-def rec(prefix: str, suffix: str) -> str:
+def _selector(name: str, extra: str) -> str:
+    return f"{name}{{{TENANT_FILTER}{', ' + extra if extra else ''}}}"
+
+
+def rec(prefix: str, suffix: str, extra: str = "") -> str:
     """`<metrics_prefix><suffix>{tenant=~"$tenant"}`, a recording rule of the prometheus target."""
-    return f"{c.recorded(prefix, suffix)}{{{TENANT_FILTER}}}"
+    return _selector(c.recorded(prefix, suffix), extra)
 
 
 def raw(metric: str, extra: str = "") -> str:
     """An input metric (CONTRACT.md §2) filtered to the chosen tenants."""
-    return f"{metric}{{{TENANT_FILTER}{', ' + extra if extra else ''}}}"
+    return _selector(metric, extra)
