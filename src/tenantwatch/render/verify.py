@@ -32,7 +32,8 @@ def verify_tree(out: Path) -> list[ToolRun]:
     """Every check that applies to what is in `out`: rules, config, unit tests, Alertmanager."""
     runs = []
     prom = out / "prometheus"
-    rules = sorted(str(p.relative_to(prom)) for p in (prom / "rules").glob("*.yml"))
+    # rules/ and below: the user's rule files (rules/user/, or their own beside ours) are checked too
+    rules = sorted(str(p.relative_to(prom)) for p in (prom / "rules").rglob("*.yml"))
     tests = sorted(str(p.relative_to(prom)) for p in (prom / "tests").glob("*.yml"))
     if rules:
         runs.append(_run("promtool check rules", ["promtool", "check", "rules", *rules], prom))
