@@ -164,6 +164,7 @@ def simulate(
     seed: int = typer.Option(0, "--seed", help="Same seed, same traffic."),
     speed: float = typer.Option(1.0, "--speed", help="Simulated time per real second (1440: a day per minute)."),
     fault_every: float = typer.Option(0.0, "--fault-every", help="A random fault every N seconds (0: only on request)."),
+    fault: list[str] = typer.Option([], "--fault", help="A fault active from the start, TENANT:KIND (repeatable); platform:SERVICE_down kills a shared service."),
 ) -> None:
     """Simulate a spec's tenants and services as exporters would expose them (CONTRACT.md §2).
 
@@ -173,16 +174,17 @@ def simulate(
 
     * `tenantwatch simulate examples/platform.yaml --port 9400`
     * `tenantwatch simulate examples/platform.yaml --per-service-ports --speed 1440 --fault-every 300`
+    * `tenantwatch simulate examples/platform.yaml --per-service-ports --fault platform:db_down`
     """
     from tenantwatch.sim.run import run_simulator
 
     raise typer.Exit(run_simulator(spec_path=spec, host=host, port=port, per_service=per_service, seed=seed,
-                                   speed=speed, fault_every=fault_every))
+                                   speed=speed, fault_every=fault_every, faults=fault))
 
 
 @app.command()
 def demo(
-    fault: Optional[str] = typer.Option(None, "--fault", help="Inject a fault at once: TENANT:KIND (kinds: error_burst, latency_spike, filling_volume, connection_exhaustion, accuracy_drop, brute_force, service_down)."),
+    fault: Optional[str] = typer.Option(None, "--fault", help="Inject a fault at once: TENANT:KIND (kinds: error_burst, latency_spike, filling_volume, connection_exhaustion, accuracy_drop, brute_force, service_down, SERVICE_down); TENANT platform hits shared services, e.g. platform:db_down."),
     once: bool = typer.Option(False, "--once", help="Run one fault through the loop until its incident and Slack notification exist, print what happened, stop, exit 0 (1 if it did not close)."),
     timeout: float = typer.Option(240.0, "--timeout", help="With --once: seconds the loop may take."),
     seed: int = typer.Option(0, "--seed", help="Seed of the simulated platform (same seed, same traffic)."),
@@ -200,6 +202,7 @@ def demo(
 
     * `tenantwatch demo` (random faults every 4 minutes)
     * `tenantwatch demo --fault acme:latency_spike`
+    * `tenantwatch demo --fault platform:db_down` (the shared database dies)
     * `tenantwatch demo --once --timeout 240` (CI: exit 0 when the loop closed)
     """
     from tenantwatch.demo.console import run_demo

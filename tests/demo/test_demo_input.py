@@ -10,7 +10,12 @@ from tenantwatch.cli import app
 
 
 @pytest.mark.parametrize("args, spec_text, message", [
-    (["--fault", "acme"], None, "expected TENANT:KIND (e.g. acme:error_burst), got 'acme'"),
+    (["--fault", "acme"], None, "expected TENANT:KIND (e.g. acme:error_burst or platform:db_down), got 'acme'"),
+    (["--fault", "platform:api_down"], None,
+     "service: api is not shared (one instance per tenant); platform faults hit shared services: db, cache, events"),
+    (["--fault", "acme:db_down"], None, "service: db is shared by every tenant; inject service_down on it as platform:service_down (platform:db_down)"),
+    (["--fault", "platform:brute_force"], None, "kind: brute_force hits one tenant; inject it as TENANT:brute_force"),
+    (["--once", "--fault", "platform:nothing_down"], None, "kind: unknown fault kind 'nothing_down'"),
     (["--fault", "nobody:error_burst"], None, "tenant: unknown tenant 'nobody'; this spec has acme, globex, initech"),
     (["--fault", "acme:meteor"], None, "kind: unknown fault kind 'meteor'"),
     (["--format", "xml"], None, "--format: expected text or json, got 'xml'"),

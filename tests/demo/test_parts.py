@@ -14,7 +14,7 @@ import httpx
 import pytest
 import yaml
 
-from tenantwatch.demo.procs import ChildFailed, port_listening, process_alive, spawn, wait_until
+from tenantwatch.demo.procs import ChildFailed, process_alive, spawn, wait_until
 from tenantwatch.demo.recorder import Recorder
 from tenantwatch.demo.stack import StackError, find_binary
 from tenantwatch.demo.wiring import PAGERDUTY_PATH, SLACK_PATH, Addresses, demo_spec_text, parse, wire
@@ -80,15 +80,31 @@ def test_the_recorder_answers_like_slack_and_pagerduty_and_keeps_each_request():
 
 
 ADDRESSES = Addresses({"api": "127.0.0.1:1001", "db": "127.0.0.1:1002", "cache": "127.0.0.1:1003",
-                       "jobs": "127.0.0.1:1004", "recommender": "127.0.0.1:1005"},
-                      "http://127.0.0.1:2000", "127.0.0.1:3000", "/tmp/x/intake.key", "http://127.0.0.1:4000")
+                       "events": "127.0.0.1:1006", "jobs": "127.0.0.1:1004", "recommender": "127.0.0.1:1005"},
+                      "http://127.0.0.1:2000", "127.0.0.1:3000", "127.0.0.1:3001", "/tmp/x/intake.key",
+                      "http://127.0.0.1:4000")
 
 
 def test_the_embedded_demo_spec_is_valid_and_covers_every_service_kind():
     spec = parse(demo_spec_text())
-    assert {s.kind for s in spec.services.values()} == {"http", "postgres", "redis", "worker", "model"}
+    assert {s.kind for s in spec.services.values()} == {"http", "postgres", "redis", "kafka", "worker", "model"}
     assert len(spec.tenants) >= 3 and any(not spec.pages(t) for t in spec.tenants)
     assert all(level.after <= 60 for level in spec.escalation)
+
+
+def test_the_demo_shares_its_database_cache_and_queue_and_keeps_the_rest_per_tenant():
+    spec = parse(demo_spec_text())
+    assert spec.shared_services() == ["db", "cache", "events"]
+    assert spec.services["events"].kind == "kafka" and "events" in spec.services["jobs"].depends_on
+    assert {n for n, s in spec.services.items() if not s.shared} == {"api", "jobs", "recommender"}
+
+
+def test_tenantwatch_validate_accepts_the_demo_spec_without_a_warning(tmp_path):
+    path = tmp_path / "demo-spec.yaml"
+    path.write_text(demo_spec_text())
+    done = subprocess.run([sys.executable, "-m", "tenantwatch.cli", "validate", str(path), "--strict"],
+                          capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
 
 
 def test_wiring_points_every_part_at_the_demos_ports():
@@ -97,6 +113,7 @@ def test_wiring_points_every_part_at_the_demos_ports():
     assert {name: s["targets"] for name, s in raw["services"].items()} == {n: [a] for n, a in ADDRESSES.service_targets.items()}
     assert raw["engine"] == {"url": "http://127.0.0.1:2000", "intake_key_file": "/tmp/x/intake.key"}
     assert raw["prometheus"]["alertmanager"] == "127.0.0.1:3000"
+    assert raw["prometheus"]["listen_address"] == "127.0.0.1:3001"  # where Prometheus scrapes itself
     assert raw["channels"]["pagerduty-oncall"]["url"] == "http://127.0.0.1:4000" + PAGERDUTY_PATH
     assert environ["TENANTWATCH_DEMO_SLACK_URL"] == "http://127.0.0.1:4000" + SLACK_PATH
     assert "TENANTWATCH_DEMO_PAGERDUTY_KEY" in environ
@@ -118,7 +135,7 @@ services:
 tenants:
   one: {}
 """
-    addresses = Addresses({"web": "127.0.0.1:1"}, "http://127.0.0.1:2", "127.0.0.1:3", "/k", "http://127.0.0.1:4")
+    addresses = Addresses({"web": "127.0.0.1:1"}, "http://127.0.0.1:2", "127.0.0.1:3", "127.0.0.1:5", "/k", "http://127.0.0.1:4")
     wired = wire(text, addresses)
     assert wired.environ == {"MY_DISCORD": "http://127.0.0.1:4/hooks/discord", "MY_HOOK": "http://127.0.0.1:4/hooks/webhook"}
     assert wired.spec.services["web"].targets == ["127.0.0.1:1"]

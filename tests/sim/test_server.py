@@ -14,6 +14,7 @@ platform: sim-http
 services:
   gateway: {kind: http}
   store: {kind: postgres}
+  cache: {kind: redis, shared: true, namespace: data}
 tenants:
   north: {}
   south: {}
@@ -56,12 +57,36 @@ def test_inject_list_and_end_a_fault(server):
     ({"tenant": "north"}, "expected a JSON object"),
     ({"tenant": "north", "kind": "error_burst", "duration": "soon"}, "duration: expected seconds"),
     ({"tenant": "north", "kind": "error_burst", "duration": -1}, "duration: expected a positive number"),
+    ({"tenant": "platform", "kind": "service_down", "service": "store"}, "service: store is not shared"),
+    ({"tenant": "platform", "kind": "service_down", "service": ["cache"]}, "service: expected a service name"),
+    ({"tenant": "north", "kind": "cache_down"}, "service: cache is shared by every tenant; inject service_down on it as platform:service_down"),
 ])
 def test_bad_fault_requests_get_a_400_that_names_the_field(server, body, message):
     answer = httpx.post(server.url() + "/faults", json=body)
     assert answer.status_code == 400
     assert message in answer.json()["error"]["message"]
     assert httpx.get(server.url() + "/faults").json() == []
+
+
+def test_a_dead_shared_service_fails_its_own_scrape_only(server):
+    """Prometheus sets `up` of the shared target to 0, as when a real exporter's pod dies."""
+    assert 'redis_up{service="cache"} 1.0' in httpx.get(server.url("cache") + "/metrics").text
+    created = httpx.post(server.url() + "/faults", json={"tenant": "platform", "kind": "service_down", "service": "cache"})
+    assert created.status_code == 201 and created.json()["services"] == ["cache"]
+    assert httpx.get(server.url("cache") + "/metrics").status_code == 503
+    assert httpx.get(server.url() + "/metrics/cache").status_code == 503
+    assert httpx.get(server.url("gateway") + "/metrics").status_code == 200
+    everything = httpx.get(server.url() + "/metrics")
+    assert everything.status_code == 200 and 'service="cache"' not in everything.text
+    assert httpx.delete(server.url() + "/faults").json() == {"ended": 1}
+    assert httpx.get(server.url("cache") + "/metrics").status_code == 200
+
+
+def test_the_shorthand_kind_kills_a_shared_service(server):
+    created = httpx.post(server.url() + "/faults", json={"tenant": "platform", "kind": "cache_down"})
+    assert created.status_code == 201 and created.json()["kind"] == "service_down"
+    assert httpx.get(server.url("cache") + "/metrics").status_code == 503
+    assert httpx.get(server.url()).json()["shared_services"] == ["cache"]
 
 
 def test_malformed_json_is_a_400(server):

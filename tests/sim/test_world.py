@@ -3,15 +3,13 @@ their objectives, each fault past them, monotonic counters, determinism, acceler
 
 from __future__ import annotations
 
-import math
-
 import pytest
-from prometheus_client.parser import text_string_to_metric_families
 
 from tenantwatch.sim import FaultError, ScheduledFault, World, random_schedule
 from tenantwatch.sim.exposition import render
 from tenantwatch.sim.signals import FILL_SECONDS
 from tenantwatch.spec import load_text
+from tests.sim.samples import FakeClock, connection_usage, p95, rate, scrape, text_after_fault, total
 
 # Names that appear nowhere in the demo or the reference spec, to prove nothing is hard-coded.
 SPEC = """
@@ -54,64 +52,9 @@ TENANT_LEVEL = {"auth_attempts_total", "security_events_total", "business_sessio
                 "business_conversions_total", "tenant_cost_eur_total"}
 
 
-class FakeClock:
-    def __init__(self, now: float = 1_800_000_000.0) -> None:
-        self.now = now
-
-    def __call__(self) -> float:
-        return self.now
-
-
 @pytest.fixture
 def spec():
     return load_text(SPEC).spec
-
-
-@pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
-
-
-def scrape(world: World, service: str | None = None) -> dict[tuple[str, frozenset], float]:
-    """Parse the exposition with a real parser (what Prometheus reads)."""
-    out = {}
-    for family in text_string_to_metric_families(render(world.series(service))):
-        for sample in family.samples:
-            out[(sample.name, frozenset(sample.labels.items()))] = sample.value
-    return out
-
-
-def total(samples: dict, name: str, **labels: str) -> float:
-    want = set(labels.items())
-    return sum(v for (n, lbl), v in samples.items() if n == name and want <= lbl)
-
-
-def rate(world: World, clock: FakeClock, name: str, seconds: float = 60, **labels: str) -> float:
-    before = total(scrape(world), name, **labels)
-    clock.now += seconds
-    return (total(scrape(world), name, **labels) - before) / seconds
-
-
-def p95(world: World, clock: FakeClock, name: str, **labels: str) -> float:
-    """histogram_quantile(0.95, ...) over one minute, as Prometheus computes it."""
-    before = scrape(world)
-    clock.now += 60
-    after = scrape(world)
-    buckets: dict[float, float] = {}
-    for (n, lbl), v in after.items():
-        if n == f"{name}_bucket" and set(labels.items()) <= lbl:
-            le = float(dict(lbl)["le"])
-            buckets[le] = buckets.get(le, 0) + v - before[(n, lbl)]
-    edges = sorted(buckets)
-    rank = 0.95 * buckets[math.inf]
-    lower, below = 0.0, 0.0
-    for edge in edges:
-        if buckets[edge] >= rank:
-            if edge == math.inf:
-                return lower
-            return lower + (edge - lower) * (rank - below) / (buckets[edge] - below)
-        lower, below = edge, buckets[edge]
-    raise AssertionError("no +Inf bucket")
 
 
 def test_every_contract_series_for_every_tenant_and_service(spec, clock):
@@ -155,15 +98,8 @@ def test_counters_never_decrease_and_buckets_are_cumulative(spec, clock):
 
 
 def test_same_seed_same_output_other_seed_differs(spec):
-    def run(seed: int) -> str:
-        clock = FakeClock()
-        world = World(spec, seed=seed, clock=clock)
-        world.inject("red-rock", "error_burst")
-        clock.now += 95
-        return render(world.series())
-
-    assert run(7) == run(7)
-    assert run(7) != run(8)
+    assert text_after_fault(spec, 7, "red-rock", "error_burst") == text_after_fault(spec, 7, "red-rock", "error_burst")
+    assert text_after_fault(spec, 7, "red-rock", "error_burst") != text_after_fault(spec, 8, "red-rock", "error_burst")
 
 
 def test_healthy_tenants_stay_inside_their_own_objectives(spec, clock):
@@ -176,8 +112,7 @@ def test_healthy_tenants_stay_inside_their_own_objectives(spec, clock):
         assert p95(world, clock, "http_request_duration_seconds", tenant=tenant) < objectives.latency_p95
         samples = scrape(world)
         assert total(samples, "model_accuracy", tenant=tenant) > objectives.model_accuracy
-        used = total(samples, "pg_stat_activity_count", tenant=tenant) / total(samples, "pg_settings_max_connections", tenant=tenant)
-        assert used < objectives.connection_usage
+        assert connection_usage(samples, tenant=tenant) < objectives.connection_usage
         assert total(samples, "up", tenant=tenant) == len(spec.services)
 
 
@@ -204,8 +139,7 @@ def test_each_fault_crosses_the_objective_of_that_tenant_only(spec, clock, kind)
         elif kind == "filling_volume":
             signal = _volume_usage(samples, tenant, "ledger") > o.volume_usage
         elif kind == "connection_exhaustion":
-            used = total(samples, "pg_stat_activity_count", tenant=tenant) / total(samples, "pg_settings_max_connections", tenant=tenant)
-            signal = used > o.connection_usage
+            signal = connection_usage(samples, tenant=tenant) > o.connection_usage
         elif kind == "accuracy_drop":
             signal = total(samples, "model_accuracy", tenant=tenant) < o.model_accuracy
         elif kind == "brute_force":

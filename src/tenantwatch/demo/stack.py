@@ -118,7 +118,8 @@ class Stack:
         intake_file = self.workdir / "intake.key"
         wired = wire(self.spec_text, Addresses(
             {name: f"127.0.0.1:{self.sim.port(name)}" for name in self.spec.services},
-            self.urls["engine"], f"127.0.0.1:{ports['alertmanager']}", str(intake_file), self.recorder.url))
+            self.urls["engine"], f"127.0.0.1:{ports['alertmanager']}", f"127.0.0.1:{ports['prometheus']}",
+            str(intake_file), self.recorder.url))
         self.spec_path = self.workdir / "spec.yaml"
         self.spec_path.write_text(wired.text, encoding="utf-8")
         self.db_url = f"sqlite:///{self.workdir / 'engine.db'}"

@@ -42,6 +42,7 @@ class Addresses:
     service_targets: dict[str, str]  # service -> host:port of its simulator listener
     engine_url: str
     alertmanager: str  # host:port
+    prometheus: str  # host:port Prometheus listens on (it scrapes itself there)
     intake_key_file: str
     recorder_url: str
 
@@ -59,7 +60,8 @@ def wire(text: str, at: Addresses) -> Wired:
     raw["discovery"] = "static"
     raw["alert_delivery"] = "engine"
     raw["engine"] = {"url": at.engine_url, "intake_key_file": at.intake_key_file}
-    raw["prometheus"] = {**(raw.get("prometheus") or {}), "alertmanager": at.alertmanager}
+    raw["prometheus"] = {**(raw.get("prometheus") or {}), "alertmanager": at.alertmanager,
+                         "listen_address": at.prometheus}
     for name, service in raw["services"].items():
         service["targets"] = [at.service_targets[name]]
     environ: dict[str, str] = {}

@@ -10,7 +10,7 @@ from __future__ import annotations
 from itertools import groupby
 from typing import Iterable
 
-from tenantwatch.sim.signals import METRIC_TYPES
+from tenantwatch.sim.signals import METRICS
 
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 _HISTOGRAM_SUFFIXES = ("_bucket", "_sum", "_count")
@@ -20,13 +20,17 @@ def family_of(name: str) -> str:
     """The metric family a sample belongs to (a histogram's _bucket/_sum/_count -> its name)."""
     for suffix in _HISTOGRAM_SUFFIXES:
         base = name.removesuffix(suffix)
-        if base != name and METRIC_TYPES.get(base) == "histogram":
+        if base != name and base in METRICS and METRICS[base][0] == "histogram":
             return base
     return name
 
 
 def _escape(value: str) -> str:
     return value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+
+
+def _escape_help(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("\n", "\\n")
 
 
 def _labels(labels: dict[str, str]) -> str:
@@ -36,10 +40,12 @@ def _labels(labels: dict[str, str]) -> str:
 
 
 def render(series: Iterable[tuple[str, dict[str, str], float]]) -> str:
-    """One `# TYPE` line per family, then its samples, families in name order."""
+    """`# HELP` and `# TYPE` lines per family, then its samples, families in name order."""
     ordered = sorted(series, key=lambda s: (family_of(s[0]), s[0], sorted(s[1].items())))
     lines: list[str] = []
     for family, samples in groupby(ordered, key=lambda s: family_of(s[0])):
-        lines.append(f"# TYPE {family} {METRIC_TYPES.get(family, 'untyped')}")
+        kind, text = METRICS.get(family, ("untyped", family))
+        lines.append(f"# HELP {family} {_escape_help(text)}")
+        lines.append(f"# TYPE {family} {kind}")
         lines.extend(f"{name}{_labels(labels)} {value!r}" for name, labels, value in samples)
     return "\n".join(lines) + "\n"

@@ -10,12 +10,12 @@ from __future__ import annotations
 import signal
 import threading
 from pathlib import Path
-from typing import Any
+from typing import Any, Sequence
 
 from rich.console import Console
 from rich.table import Table
 
-from tenantwatch.sim.faults import random_schedule
+from tenantwatch.sim.faults import FaultError, parse_fault, random_schedule
 from tenantwatch.sim.server import SimServer
 from tenantwatch.sim.world import World
 from tenantwatch.spec import load_file
@@ -29,8 +29,9 @@ def service_ports(services: list[str], port: int) -> dict[str, int]:
 
 
 def run_simulator(*, spec_path: Path, host: str, port: int, per_service: bool, seed: int, speed: float,
-                  fault_every: float, stop: threading.Event | None = None) -> int:
-    """Serve until Ctrl-C / SIGTERM (or `stop` is set); returns the exit code."""
+                  fault_every: float, faults: Sequence[str] = (), stop: threading.Event | None = None) -> int:
+    """Serve until Ctrl-C / SIGTERM (or `stop` is set), with `faults` (TENANT:KIND, e.g.
+    platform:db_down) active from the start; returns the exit code."""
     result = load_file(spec_path)
     if result.spec is None:
         for issue in result.errors:
@@ -41,7 +42,14 @@ def run_simulator(*, spec_path: Path, host: str, port: int, per_service: bool, s
         err.print("tenants: the simulator needs at least one tenant", markup=False)
         return 2
     schedule = random_schedule(spec, seed, fault_every, fault_every / 2, 1000) if fault_every > 0 else []
-    server = SimServer(World(spec, seed=seed, speed=speed, schedule=schedule), host=host)
+    world = World(spec, seed=seed, speed=speed, schedule=schedule)
+    for text in faults:
+        try:
+            world.inject(*parse_fault(text))
+        except FaultError as exc:
+            err.print(f"--fault: {exc}", markup=False)
+            return 2
+    server = SimServer(world, host=host)
     try:
         server.start(port, service_ports(list(spec.services), port) if per_service else None)
     except OSError as exc:

@@ -2,11 +2,14 @@
 
 One listener serves everything (`/metrics`, or `/metrics/<service>`); extra listeners, one
 per service, serve only that service's series on `/metrics`, so a static scrape job per
-service (what `discovery: static` renders) scrapes each series exactly once.
+service (what `discovery: static` renders) scrapes each series exactly once. A shared
+service that is down answers 503 on its own listener and on `/metrics/<service>`, so
+Prometheus marks its target down (`up` 0), as when a real exporter's pod dies.
 
     GET    /metrics[/<service>]   Prometheus text format
     GET    /faults                active faults (JSON)
     POST   /faults                {"tenant", "kind", "service"?, "duration"?} -> 201 + the fault
+                                  (tenant "platform" for a shared service, kind "<service>_down")
     DELETE /faults[/<id>]         end one fault or all of them
 """
 
@@ -44,19 +47,25 @@ def _handler(world: World, only_service: str | None) -> type[BaseHTTPRequestHand
         def _error(self, code: int, message: str) -> None:
             self._json(code, {"error": {"code": code, "message": message}})
 
+        def _metrics(self, service: str | None) -> None:
+            if service is not None and world.scrape_fails(service):
+                return self._send(503, f"{service} is down (simulated fault)\n", "text/plain; charset=utf-8")
+            self._send(200, render(world.series(service)), CONTENT_TYPE)
+
         def do_GET(self) -> None:
             path = self.path.split("?", 1)[0].rstrip("/")
             if path == "/metrics":
-                self._send(200, render(world.series(only_service)), CONTENT_TYPE)
+                self._metrics(only_service)
             elif path.startswith("/metrics/"):
                 service = path.removeprefix("/metrics/")
                 if service not in world.spec.services:
                     return self._error(404, f"unknown service {service!r}")
-                self._send(200, render(world.series(service)), CONTENT_TYPE)
+                self._metrics(service)
             elif path == "/faults":
                 self._json(200, [f.as_dict() for f in world.faults()])
             elif path in ("", "/healthz"):
                 self._json(200, {"tenants": list(world.spec.tenants), "services": list(world.spec.services),
+                                 "shared_services": world.spec.shared_services(),
                                  "fault_kinds": list(FAULT_KINDS), "speed": world.speed})
             else:
                 self._error(404, f"no such path {path!r}")
@@ -71,10 +80,12 @@ def _handler(world: World, only_service: str | None) -> type[BaseHTTPRequestHand
                 body = json.loads(self.rfile.read(length) or b"null")
                 if not isinstance(body, dict) or not isinstance(body.get("tenant"), str) or not isinstance(body.get("kind"), str):
                     raise FaultError('expected a JSON object like {"tenant": "acme", "kind": "error_burst"}')
-                duration = body.get("duration")
+                duration, service = body.get("duration"), body.get("service")
                 if duration is not None and not isinstance(duration, (int, float)):
                     raise FaultError(f"duration: expected seconds, got {duration!r}")
-                fault = world.inject(body["tenant"], body["kind"], service=body.get("service"), duration=duration)
+                if service is not None and not isinstance(service, str):
+                    raise FaultError(f"service: expected a service name, got {service!r}")
+                fault = world.inject(body["tenant"], body["kind"], service=service, duration=duration)
             except (FaultError, json.JSONDecodeError) as exc:
                 return self._error(400, str(exc))
             self._json(201, fault.as_dict())

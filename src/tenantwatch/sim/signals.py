@@ -1,8 +1,11 @@
-"""What each service kind of a tenant exposes at one moment: counter rates and gauges.
+"""What a service exposes at one moment: counter rates and gauges.
 
-Healthy levels are derived from the tenant's own objectives (well inside them), and each
-fault moves the signals the matching rules read well past them, so a healthy tenant never
-alerts and a faulty one always does, whatever the spec's numbers.
+A service has two parts. Its deployment (the exporter's series and its pods') belongs to one
+tenant for a per-tenant service and to nobody for a shared one (no `tenant` label). Its
+application series (requests, jobs, predictions) carry the tenant either way: the
+application labels them. Healthy levels are derived from the objectives (well inside them),
+and each fault moves the signals the matching rules read well past them, so a healthy tenant
+never alerts and a faulty one always does, whatever the spec's numbers.
 """
 
 from __future__ import annotations
@@ -32,21 +35,36 @@ class Signals:
 
 @dataclass(frozen=True)
 class Moment:
-    """One (tenant, service) at one instant: the context every kind's signals are built from."""
+    """One (tenant, service) at one instant, or a shared service's deployment (tenant None):
+    the context every kind's signals are built from."""
 
-    tenant: str
+    tenant: str | None  # None: the shared deployment, whose series carry no tenant
     service: str
     spec_service: Service
     objectives: Objectives
     rps: float  # requests per second now (daily pattern and noise applied)
     faults: dict[str, float]  # active fault kind -> seconds since it started
-    home: bool  # the service that carries the tenant-level (security, business) series
+    home: bool = False  # the service that carries the tenant-level (security, business) series
+    tenants: tuple[str, ...] = ()  # whose data the deployment holds (a database per tenant)
+    dependents: tuple[str, ...] = ()  # services that depend on it directly (a queue's consumers)
+    dependency_down: bool = False  # a service it depends on (transitively) is down
 
     def labels(self, **extra: str) -> Labels:
-        return tuple(sorted({"tenant": self.tenant, "service": self.service, **extra}.items()))
+        own = {"service": self.service, **extra}
+        if self.tenant is not None:
+            own["tenant"] = self.tenant
+        return tuple(sorted(own.items()))
 
     def has(self, kind: str) -> bool:
         return kind in self.faults
+
+    @property
+    def namespace(self) -> str:
+        return namespace_of(self.tenant) if self.tenant is not None else self.spec_service.namespace
+
+    @property
+    def workload(self) -> str:
+        return self.spec_service.workload(self.service)
 
 
 def _lognormal_cdf(x: float, median: float) -> float:
@@ -72,7 +90,7 @@ def _healthy_error_ratio(o: Objectives) -> float:
 
 def _http(m: Moment, out: Signals) -> None:
     o = m.objectives
-    errors = 0.3 if m.has("error_burst") else _healthy_error_ratio(o)
+    errors = 0.3 if m.has("error_burst") or m.dependency_down else _healthy_error_ratio(o)
     p95 = (4.0 if m.has("latency_spike") else 0.4) * o.latency_p95
     handlers = (("/api/v1/items", "GET", 0.8), ("/api/v1/orders", "POST", 0.2))
     for handler, method, share in handlers:
@@ -87,29 +105,50 @@ def _postgres(m: Moment, out: Signals) -> None:
     o = m.objectives
     max_connections = 200.0
     used = (0.97 if m.has("connection_exhaustion") else 0.3 * o.connection_usage) * max_connections
+    out.gauges[("pg_up", m.labels())] = 1.0
     out.gauges[("pg_settings_max_connections", m.labels())] = max_connections
-    for state, share in (("active", 0.4), ("idle", 0.6)):
-        out.gauges[("pg_stat_activity_count", m.labels(datname=m.tenant, state=state))] = round(used * share)
-        out.gauges[("pg_stat_activity_max_tx_duration", m.labels(datname=m.tenant, state=state))] = 0.02 * o.long_transaction
-    out.rates[("pg_stat_database_deadlocks", m.labels(datname=m.tenant))] = 0.0
+    out.gauges[("pg_replication_lag_seconds", m.labels())] = 0.02 * o.replication_lag
+    per_database = used / max(1, len(m.tenants))
+    for datname in m.tenants:  # one database per tenant, named after it
+        for state, share in (("active", 0.4), ("idle", 0.6)):
+            out.gauges[("pg_stat_activity_count", m.labels(datname=datname, state=state))] = round(per_database * share)
+            out.gauges[("pg_stat_activity_max_tx_duration", m.labels(datname=datname, state=state))] = 0.02 * o.long_transaction
+        out.rates[("pg_stat_database_deadlocks", m.labels(datname=datname))] = 0.0
 
 
 def _redis(m: Moment, out: Signals) -> None:
     o = m.objectives
     max_bytes, max_clients = 4 * GIB, 10000.0
-    clients = 0.97 if m.has("connection_exhaustion") else 0.3 * o.redis_clients_usage
+    exhausted = m.has("connection_exhaustion")
+    clients = 0.97 if exhausted else 0.3 * o.redis_clients_usage
+    out.gauges[("redis_up", m.labels())] = 1.0
     out.gauges[("redis_memory_max_bytes", m.labels())] = max_bytes
     out.gauges[("redis_memory_used_bytes", m.labels())] = round(0.4 * o.redis_memory_usage * max_bytes)
     out.gauges[("redis_config_maxclients", m.labels())] = max_clients
     out.gauges[("redis_connected_clients", m.labels())] = round(clients * max_clients)
     out.rates[("redis_keyspace_hits_total", m.labels())] = m.rps * 2 * 0.95
     out.rates[("redis_keyspace_misses_total", m.labels())] = m.rps * 2 * 0.05
+    out.rates[("redis_evicted_keys_total", m.labels())] = 0.0
+    out.rates[("redis_rejected_connections_total", m.labels())] = 2.0 if exhausted else 0.0
+
+
+def _kafka(m: Moment, out: Signals) -> None:
+    """kafka_exporter's view: brokers, each partition's newest offset, each consumer group's lag
+    (the services that depend on the queue consume it)."""
+    partitions = ("0", "1", "2")
+    out.gauges[("kafka_brokers", m.labels())] = 3.0
+    lag = round(0.01 * m.objectives.consumer_lag / len(partitions))
+    for partition in partitions:
+        where = {"topic": m.service, "partition": partition}
+        out.rates[("kafka_topic_partition_current_offset", m.labels(**where))] = m.rps / len(partitions)
+        for group in m.dependents or (f"{m.service}-consumer",):
+            out.gauges[("kafka_consumergroup_lag", m.labels(consumergroup=group, **where))] = lag
 
 
 def _worker(m: Moment, out: Signals) -> None:
     o = m.objectives
     jobs = m.rps / 10
-    failing = 0.5 if m.has("error_burst") else 0.1 * o.job_failure_rate
+    failing = 0.5 if m.has("error_burst") or m.dependency_down else 0.1 * o.job_failure_rate
     out.gauges[("queue_depth", m.labels(queue="default"))] = round(0.02 * o.queue_backlog + jobs)
     out.rates[("worker_jobs_total", m.labels(queue="default", outcome="success"))] = jobs * (1 - failing)
     out.rates[("worker_jobs_total", m.labels(queue="default", outcome="failure"))] = jobs * failing
@@ -133,14 +172,14 @@ def _model(m: Moment, out: Signals) -> None:
 def _container(m: Moment, out: Signals) -> None:
     """cAdvisor / kube-state-metrics / kubelet series of the service's pod and volume."""
     o = m.objectives
-    pod = {"namespace": namespace_of(m.tenant), "pod": f"{m.service}-0", "container": m.service}
+    pod = {"namespace": m.namespace, "pod": f"{m.workload}-0", "container": m.workload}
     cpu_limit, memory_limit, capacity = 2.0, 2 * GIB, 100 * GIB
     out.gauges[("kube_pod_container_resource_limits", m.labels(resource="cpu", **pod))] = cpu_limit
     out.gauges[("kube_pod_container_resource_limits", m.labels(resource="memory", **pod))] = memory_limit
     out.rates[("container_cpu_usage_seconds_total", m.labels(**pod))] = 0.4 * o.cpu_saturation * cpu_limit
     out.gauges[("container_memory_working_set_bytes", m.labels(**pod))] = round(0.4 * o.memory_saturation * memory_limit)
     out.rates[("kube_pod_container_status_restarts_total", m.labels(**pod))] = 0.0
-    volume = {"namespace": pod["namespace"], "persistentvolumeclaim": f"{m.service}-data"}
+    volume = {"namespace": pod["namespace"], "persistentvolumeclaim": f"{m.workload}-data"}
     used = 0.5 * o.volume_usage
     if m.has("filling_volume"):
         used += (0.99 - used) * min(1.0, m.faults["filling_volume"] / FILL_SECONDS)
@@ -168,39 +207,94 @@ def _tenant_level(m: Moment, out: Signals) -> None:
     out.rates[("tenant_cost_eur_total", m.labels())] = m.rps * cost
 
 
-KIND_SIGNALS: dict[str, Callable[[Moment, Signals], None]] = {
-    "http": _http, "postgres": _postgres, "redis": _redis, "worker": _worker, "model": _model,
+# The deployment's own series (an exporter beside it) and the series its application labels
+# with the tenant, by kind.
+DEPLOYMENT_SIGNALS: dict[str, Callable[[Moment, Signals], None]] = {
+    "postgres": _postgres, "redis": _redis, "kafka": _kafka,
+}
+APPLICATION_SIGNALS: dict[str, Callable[[Moment, Signals], None]] = {
+    "http": _http, "worker": _worker, "model": _model,
 }
 
 
-def signals_of(m: Moment) -> Signals:
-    """Every series of one tenant's service (`up` included); a down service shows only `up 0`."""
-    out = Signals()
-    down = m.has("service_down")
-    out.gauges[("up", m.labels())] = 0.0 if down else 1.0
-    if down:
-        return out
-    KIND_SIGNALS[m.spec_service.kind](m, out)
+def _deployment(m: Moment, out: Signals) -> None:
+    if m.spec_service.kind in DEPLOYMENT_SIGNALS:
+        DEPLOYMENT_SIGNALS[m.spec_service.kind](m, out)
     _container(m, out)
+
+
+def _application(m: Moment, out: Signals) -> None:
+    if m.spec_service.kind in APPLICATION_SIGNALS:
+        APPLICATION_SIGNALS[m.spec_service.kind](m, out)
     if m.home:
         _tenant_level(m, out)
+
+
+def signals_of(m: Moment) -> Signals:
+    """Every series of one Moment; a dead service shows nothing but a per-tenant `up 0`.
+
+    - a tenant's own instance: `up` (the simulator is one target for every tenant, so it
+      says per tenant whether the instance answers), its deployment and application series;
+    - a shared service's deployment (tenant None): its deployment series, no `up`:
+      Prometheus's own `up` of the scrape target says whether it answers;
+    - a tenant's share of a shared service: its application series.
+    """
+    out = Signals()
+    down = m.has("service_down")
+    if m.tenant is not None and not m.spec_service.shared:
+        out.gauges[("up", m.labels())] = 0.0 if down else 1.0
+    if down:
+        return out
+    if m.tenant is None or not m.spec_service.shared:
+        _deployment(m, out)
+    if m.tenant is not None:
+        _application(m, out)
     return out
 
 
-METRIC_TYPES: dict[str, str] = {
-    "up": "gauge", "http_requests_total": "counter", "http_request_duration_seconds": "histogram",
-    "pg_settings_max_connections": "gauge", "pg_stat_activity_count": "gauge",
-    "pg_stat_activity_max_tx_duration": "gauge", "pg_stat_database_deadlocks": "counter",
-    "redis_memory_max_bytes": "gauge", "redis_memory_used_bytes": "gauge", "redis_config_maxclients": "gauge",
-    "redis_connected_clients": "gauge", "redis_keyspace_hits_total": "counter",
-    "redis_keyspace_misses_total": "counter", "queue_depth": "gauge", "worker_jobs_total": "counter",
-    "model_accuracy": "gauge", "model_drift_score": "gauge", "model_training_duration_seconds": "gauge",
-    "model_predictions_total": "counter", "model_prediction_duration_seconds": "histogram",
-    "kube_pod_container_resource_limits": "gauge", "container_cpu_usage_seconds_total": "counter",
-    "container_memory_working_set_bytes": "gauge", "kube_pod_container_status_restarts_total": "counter",
-    "kubelet_volume_stats_capacity_bytes": "gauge", "kubelet_volume_stats_available_bytes": "gauge",
-    "container_network_receive_bytes_total": "counter", "container_network_transmit_bytes_total": "counter",
-    "container_network_receive_packets_dropped_total": "counter", "auth_attempts_total": "counter",
-    "security_events_total": "counter", "business_sessions_total": "counter",
-    "business_conversions_total": "counter", "tenant_cost_eur_total": "counter",
+# Every family the simulator exposes: its type and help text, as the exporter that really
+# produces it declares them.
+METRICS: dict[str, tuple[str, str]] = {
+    "up": ("gauge", "Whether the tenant's instance of the service answers (1) or not (0)."),
+    "http_requests_total": ("counter", "HTTP requests served, by handler, method and status code."),
+    "http_request_duration_seconds": ("histogram", "HTTP request latency in seconds."),
+    "pg_up": ("gauge", "Whether the last scrape of metrics from PostgreSQL was able to connect to the server (1 for yes, 0 for no)."),
+    "pg_settings_max_connections": ("gauge", "Sets the maximum number of concurrent connections."),
+    "pg_stat_activity_count": ("gauge", "number of connections in this state"),
+    "pg_stat_activity_max_tx_duration": ("gauge", "max duration in seconds any active transaction has been running"),
+    "pg_stat_database_deadlocks": ("counter", "Number of deadlocks detected in this database"),
+    "pg_replication_lag_seconds": ("gauge", "Replication lag behind master in seconds"),
+    "redis_up": ("gauge", "Information about the Redis instance"),
+    "redis_memory_max_bytes": ("gauge", "memory_max_bytes metric"),
+    "redis_memory_used_bytes": ("gauge", "memory_used_bytes metric"),
+    "redis_config_maxclients": ("gauge", "config_maxclients metric"),
+    "redis_connected_clients": ("gauge", "connected_clients metric"),
+    "redis_keyspace_hits_total": ("counter", "keyspace_hits_total metric"),
+    "redis_keyspace_misses_total": ("counter", "keyspace_misses_total metric"),
+    "redis_evicted_keys_total": ("counter", "evicted_keys_total metric"),
+    "redis_rejected_connections_total": ("counter", "rejected_connections_total metric"),
+    "kafka_brokers": ("gauge", "Number of Brokers in the Kafka Cluster."),
+    "kafka_topic_partition_current_offset": ("gauge", "Current Offset of a Broker at Topic/Partition"),
+    "kafka_consumergroup_lag": ("gauge", "Current Approximate Lag of a ConsumerGroup at Topic/Partition"),
+    "queue_depth": ("gauge", "Jobs waiting in the queue."),
+    "worker_jobs_total": ("counter", "Jobs the worker finished, by outcome."),
+    "model_accuracy": ("gauge", "Accuracy of the model on recent labelled predictions (0..1)."),
+    "model_drift_score": ("gauge", "Population stability index of a feature against the training data."),
+    "model_training_duration_seconds": ("gauge", "Duration of the last training run in seconds."),
+    "model_predictions_total": ("counter", "Predictions served."),
+    "model_prediction_duration_seconds": ("histogram", "Prediction latency in seconds."),
+    "kube_pod_container_resource_limits": ("gauge", "The number of requested limit resource by a container."),
+    "container_cpu_usage_seconds_total": ("counter", "Cumulative cpu time consumed in seconds."),
+    "container_memory_working_set_bytes": ("gauge", "Current working set in bytes."),
+    "kube_pod_container_status_restarts_total": ("counter", "The number of container restarts per container."),
+    "kubelet_volume_stats_capacity_bytes": ("gauge", "Capacity in bytes of the volume"),
+    "kubelet_volume_stats_available_bytes": ("gauge", "Number of available bytes in the volume"),
+    "container_network_receive_bytes_total": ("counter", "Cumulative count of bytes received"),
+    "container_network_transmit_bytes_total": ("counter", "Cumulative count of bytes transmitted"),
+    "container_network_receive_packets_dropped_total": ("counter", "Cumulative count of packets dropped while receiving"),
+    "auth_attempts_total": ("counter", "Login attempts, by outcome."),
+    "security_events_total": ("counter", "Security events detected, by kind."),
+    "business_sessions_total": ("counter", "User sessions started."),
+    "business_conversions_total": ("counter", "Sessions that converted, by funnel."),
+    "tenant_cost_eur_total": ("counter", "Infrastructure cost attributed to the tenant, in euros."),
 }

@@ -1,4 +1,5 @@
-"""The simulated platform: every tenant x service of a spec, integrated over time.
+"""The simulated platform: every tenant x service it uses, and each shared service's
+deployment once, integrated over time.
 
 Counters only ever grow (rates integrated step by step), the daily traffic pattern runs on
 an optionally accelerated clock, and everything is a function of the seed and the clock,
@@ -15,8 +16,10 @@ import time
 from dataclasses import dataclass
 from typing import Callable, Iterable
 
+from tenantwatch.conventions import PLATFORM_TENANT
 from tenantwatch.sim.faults import Fault, ScheduledFault, make_fault
 from tenantwatch.sim.signals import Key, Moment, Signals, signals_of
+from tenantwatch.sim.topology import Topology
 from tenantwatch.spec import Spec
 
 MAX_STEPS = 2000  # per advance; a long jump of the clock is integrated in coarser steps
@@ -60,33 +63,43 @@ class World:
         self._start = self._now = clock()
         self._profiles = {t: TenantProfile.draw(seed, t) for t in spec.tenants}
         self._objectives = {t: spec.objectives_for(t) for t in spec.tenants}  # merged once, read every step
-        self._home = next((n for n, s in spec.services.items() if s.kind == "http"), next(iter(spec.services)))
+        self._topology = Topology.of(spec)
         self._schedule = sorted(schedule, key=lambda s: s.after)
         self._faults: list[Fault] = []
         self._counters: dict[Key, float] = {}
-        self._latest: dict[tuple[str, str], Signals] = {}
+        self._latest: dict[tuple[str | None, str], Signals] = {}  # (tenant or None if shared, service)
         self._lock = threading.Lock()
         self._sample(self._now)
 
     # faults -------------------------------------------------------------------------------
     def inject(self, tenant: str, kind: str, *, service: str | None = None, duration: float | None = None) -> Fault:
+        """Start a fault now: the next scrape shows it (what came before is integrated without it)."""
+        self.advance()
         with self._lock:
-            fault = make_fault(self.spec, tenant, kind, self._clock(), service=service, duration=duration)
+            fault = make_fault(self.spec, tenant, kind, self._now, service=service, duration=duration)
             self._faults.append(fault)
+            self._sample(self._now)
             return fault
 
     def clear(self, fault_id: int | None = None) -> int:
-        """End one fault (or all); returns how many were ended."""
+        """End one fault (or all) now; returns how many were ended."""
+        self.advance()
         with self._lock:
-            now = self._clock()
-            ended = [f for f in self._faults if f.active(now) and fault_id in (None, f.id)]
+            ended = [f for f in self._faults if f.active(self._now) and fault_id in (None, f.id)]
             self._faults = [f for f in self._faults if f not in ended]
+            self._sample(self._now)
             return len(ended)
 
     def faults(self) -> list[Fault]:
         now = self._clock()
         with self._lock:
             return [f for f in self._faults if f.active(now)]
+
+    def scrape_fails(self, service: str) -> bool:
+        """Whether a scrape of this shared service's own target must fail now (it is down), as
+        when a real exporter's pod dies: Prometheus then sets `up` of the target to 0."""
+        return self.spec.services[service].shared and any(
+            f.tenant == PLATFORM_TENANT and f.kind == "service_down" and service in f.services for f in self.faults())
 
     # time ---------------------------------------------------------------------------------
     def simulated(self, real: float) -> float:
@@ -117,13 +130,24 @@ class World:
 
     def _sample(self, now: float) -> None:
         simulated = self.simulated(now)
-        for tenant, profile in self._profiles.items():
-            mine = [f for f in self._faults if f.tenant == tenant and f.active(now)]
-            for name, service in self.spec.services.items():
-                faults = {f.kind: now - f.start for f in mine if name in f.services}
-                moment = Moment(tenant, name, service, self._objectives[tenant], profile.rps(now, simulated),
-                                faults, home=name == self._home)
-                self._latest[(tenant, name)] = signals_of(moment)
+        top = self._topology
+        active = [f for f in self._faults if f.active(now)]
+        platform = [f for f in active if f.tenant == PLATFORM_TENANT]
+        rps = {tenant: profile.rps(now, simulated) for tenant, profile in self._profiles.items()}
+        latest: dict[tuple[str | None, str], Signals] = {}
+        for name, users in top.served.items():
+            moment = Moment(None, name, self.spec.services[name], self.spec.objectives, sum(rps[t] for t in users),
+                            _started(platform, name, now), tenants=users, dependents=top.dependents[name])
+            latest[(None, name)] = signals_of(moment)
+        for tenant, mine in top.uses.items():
+            faults = platform + [f for f in active if f.tenant == tenant]
+            down = {s for f in faults if f.kind == "service_down" for s in f.services}
+            for name in mine:
+                moment = Moment(tenant, name, self.spec.services[name], self._objectives[tenant], rps[tenant],
+                                _started(faults, name, now), home=name == top.home[tenant], tenants=(tenant,),
+                                dependents=top.dependents[name], dependency_down=bool(top.below[name] & down))
+                latest[(tenant, name)] = signals_of(moment)
+        self._latest = latest
 
     # output -------------------------------------------------------------------------------
     def series(self, service: str | None = None) -> list[tuple[str, dict[str, str], float]]:
@@ -138,3 +162,8 @@ class World:
                 out.extend((metric, dict(labels), self._counters.get((metric, labels), 0.0))
                            for metric, labels in signals.rates)
             return out
+
+
+def _started(faults: list[Fault], service: str, now: float) -> dict[str, float]:
+    """Kind -> seconds since it started, of the faults hitting `service`."""
+    return {f.kind: now - f.start for f in faults if service in f.services}
