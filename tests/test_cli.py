@@ -15,6 +15,7 @@ from typer.testing import CliRunner
 from tenantwatch import __version__, render
 from tenantwatch.cli import app
 from tenantwatch.render import RenderError, RenderOptions
+from tenantwatch.render.emit import MANIFEST
 from tenantwatch.spec import Spec
 
 REPO = Path(__file__).resolve().parents[1]
@@ -152,7 +153,7 @@ def test_render_writes_every_target_subtree(cli, tmp_path: Path) -> None:
     spec, out = write(tmp_path / "s.yaml", VALID), tmp_path / "out"
     result = cli("render", spec, "--out", out)
     assert result.exit_code == 0, result.output
-    assert snapshot(out) == {"alertmanager": None, "alertmanager/alertmanager.yml": b"api\n",
+    assert {k: v for k, v in snapshot(out).items() if not k.endswith(MANIFEST)} == {"alertmanager": None, "alertmanager/alertmanager.yml": b"api\n",
                              "prometheus": None, "prometheus/prometheus.yml": b"env: prod\n",
                              "prometheus/rules": None, "prometheus/rules/tenants.yml": b"acme\n"}
 
@@ -176,7 +177,8 @@ def test_check_reports_added_and_stale_files(cli, tmp_path: Path) -> None:
     (out / "alertmanager" / "alertmanager.yml").unlink()
     result = cli("render", spec, "--out", out, "--check")
     assert result.exit_code == 1
-    assert "- prometheus/rules/old.yml" in result.output and "+ alertmanager/alertmanager.yml" in result.output
+    assert "+ alertmanager/alertmanager.yml" in result.output
+    assert "old.yml" not in result.output  # not written by tenantwatch: the user's file, not a difference
 
 
 def test_only_replaces_just_the_named_subtree(cli, tmp_path: Path) -> None:
@@ -189,7 +191,7 @@ def test_only_replaces_just_the_named_subtree(cli, tmp_path: Path) -> None:
     assert cli("render", spec, "--out", out, "--only", "prometheus").exit_code == 0
     after = snapshot(out)
     assert after["prometheus/rules/tenants.yml"] == b"acme\nglobex\n"
-    assert "prometheus/rules/old.yml" not in after  # the subtree is replaced, not merged
+    assert after["prometheus/rules/old.yml"] == b"stale\n"  # not written by tenantwatch: the user's file stays
     assert {k: v for k, v in after.items() if k.startswith("alertmanager")} == alertmanager_before
     assert after["notes.txt"] == b"mine\n"
 
@@ -213,11 +215,19 @@ def test_an_invalid_spec_exits_2_and_writes_nothing(cli, tmp_path: Path) -> None
     assert not out.exists()
 
 
-def test_an_unknown_only_target_is_refused(cli, tmp_path: Path) -> None:
+def test_an_unknown_only_target_is_a_bad_option(cli, tmp_path: Path) -> None:
     spec, out = write(tmp_path / "s.yaml", VALID), tmp_path / "out"
     result = cli("render", spec, "--out", out, "--only", "prometheus,nagios")
-    assert result.exit_code == 1 and "nagios" in result.output
+    assert result.exit_code == 2
+    assert "--only: unknown target 'nagios'; choose from prometheus, alertmanager" in result.stderr
     assert not out.exists()
+
+
+def test_remediate_help_shows_the_per_tenant_variables_literally(invoke) -> None:
+    result = invoke("remediate", "--help")
+    assert result.exit_code == 0
+    text = " ".join(result.stdout.split())
+    assert "TENANTWATCH_PG_DSN[_<TENANT>]" in text and "TENANTWATCH_REDIS_URL[_<TENANT>]" in text
 
 
 # --- the real targets through the real console script ---------------------------------

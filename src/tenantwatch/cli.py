@@ -6,7 +6,7 @@ import json
 import os
 import sys
 from pathlib import Path
-from typing import Optional
+from typing import NoReturn, Optional
 
 import typer
 from rich.console import Console
@@ -36,6 +36,24 @@ def _print_issues(issues: list[Issue]) -> None:
         where = f", line {issue.line}" if issue.line else ""
         style = "red" if issue.level == "error" else "yellow"
         err.print(f"{issue.path or '<root>'}: {issue.message} [{issue.level}{where}]", style=style, markup=False, highlight=False)
+
+
+def _targets(only: str | None, known: list[str]) -> list[str] | None:
+    """The targets `--only` names (None: all); an unknown one is a bad option."""
+    if only is None:
+        return None
+    chosen = [name.strip() for name in only.split(",") if name.strip()]
+    unknown = [name for name in chosen if name not in known]
+    if unknown or not chosen:
+        what = f"unknown target {', '.join(map(repr, unknown))}" if unknown else "no target named"
+        _bad_option(f"--only: {what}; choose from {', '.join(known)}")
+    return chosen
+
+
+def _bad_option(message: str) -> NoReturn:
+    """A bad option exits 2 before anything is read or written, like the ones Typer refuses."""
+    err.print(message, markup=False, highlight=False)
+    raise typer.Exit(Exit.INVALID)
 
 
 @app.command()
@@ -73,7 +91,7 @@ def render(
     out_dir: Path = typer.Option(Path("out"), "--out", help="Output folder; tenantwatch owns it."),
     only: Optional[str] = typer.Option(None, "--only", help="Comma-separated targets, e.g. prometheus,alertmanager."),
     check: bool = typer.Option(False, "--check", help="Write nothing; exit 1 if --out differs from a fresh render."),
-    include_secrets: bool = typer.Option(False, "--include-secrets", help="Resolve env: secrets into files that have no *_file form."),
+    include_secrets: bool = typer.Option(False, "--include-secrets", help="Write into alertmanager.yml the secrets Alertmanager 0.25 cannot read from a file (Discord and webhook URLs); the others always stay in files."),
     profile: str = typer.Option("standard", "--profile", help="standard, or fast (short windows for demos and tests)."),
     verify: bool = typer.Option(False, "--verify", help="Run promtool and amtool on the result."),
     format: str = typer.Option("text", "--format", help="text or json."),
@@ -85,13 +103,13 @@ def render(
     * `tenantwatch render examples/platform.yaml --out out --verify`
     * `tenantwatch render spec.yaml --out deploy --only prometheus --check` (CI review)
     """
-    from tenantwatch.render import RenderError, RenderOptions, render_tree
+    from tenantwatch.render import RenderError, RenderOptions, load_targets, render_tree
     from tenantwatch.render.emit import differences, write_tree
     from tenantwatch.render.verify import ToolMissing, verify_tree
 
     if profile not in ("standard", "fast"):
-        err.print(f"--profile: expected standard or fast, got {profile!r}", markup=False)
-        raise typer.Exit(Exit.INVALID)
+        _bad_option(f"--profile: expected standard or fast, got {profile!r}")
+    chosen = _targets(only, list(load_targets()))
     result = load_file(spec)
     _print_issues(result.issues)
     if result.spec is None:
@@ -99,7 +117,7 @@ def render(
     options = RenderOptions(profile=profile, include_secrets=include_secrets, environ=dict(os.environ),
                             spec_dir=spec.resolve().parent)
     try:
-        tree = render_tree(result.spec, options, [t.strip() for t in only.split(",")] if only else None)
+        tree = render_tree(result.spec, options, chosen)
     except RenderError as exc:
         err.print(f"render: {exc}", markup=False)
         raise typer.Exit(Exit.FAILED)
@@ -166,7 +184,7 @@ def simulate(
     fault_every: float = typer.Option(0.0, "--fault-every", help="A random fault every N seconds (0: only on request)."),
     fault: list[str] = typer.Option([], "--fault", help="A fault active from the start, TENANT:KIND (repeatable); platform:SERVICE_down kills a shared service."),
 ) -> None:
-    """Simulate a spec's tenants and services as exporters would expose them (CONTRACT.md §2).
+    """Simulate a spec's tenants and services as their exporters would expose them.
 
     Faults on request: `curl -X POST http://127.0.0.1:9400/faults -d '{"tenant": "acme", "kind": "error_burst"}'`.
 

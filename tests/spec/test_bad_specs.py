@@ -41,6 +41,27 @@ def add(extra: str) -> str:
     return VALID + extra
 
 
+def db(keys: str) -> str:
+    """VALID with more keys on the postgres service `db`."""
+    return edit("db: {kind: postgres}", f"db: {{kind: postgres, {keys}}}")
+
+
+def api(keys: str) -> str:
+    """VALID with more keys on the http service `api`."""
+    return edit("api: {kind: http}", f"api: {{kind: http, {keys}}}")
+
+
+def prometheus(keys: str) -> str:
+    return add(f"prometheus: {{{keys}}}\n")
+
+
+def slo(name: str = "checkout", **changes: str) -> str:
+    """VALID with one custom SLO, valid unless `changes` say otherwise."""
+    fields = {"good": "sum by (tenant) (rate(ok_total[$window]))", "total": "sum by (tenant) (rate(all_total[$window]))",
+              "objective": "99%", **changes}
+    return add(f"slos:\n  {name}: {{" + ", ".join(f"{k}: '{v}'" for k, v in fields.items()) + "}\n")
+
+
 BAD_SPECS = {
     "unknown top-level key": Bad(add("tenant_isolaton: {}\n"), "tenant_isolaton",
                                  'unknown key (did you mean "tenant_isolation"?)'),
@@ -136,6 +157,67 @@ BAD_SPECS = {
                                      "0.3s is not a bucket edge of service 'api'", "warning"),
     "secret in clear": Bad(edit("webhook_url: env:SLACK_URL", "webhook_url: 'https://hooks.slack.test/T0/B0/s3cr3tTOKEN'"),
                            "channels.slack.webhook_url", "secret written in clear; use env:NAME", "warning"),
+    # shared services, routes, volumes and the other keys of issue 10
+    "service id reserved": Bad(edit("db: {kind: postgres}", "platform: {kind: postgres}"), "services.platform",
+                               "'platform' is reserved"),
+    "service namespace not DNS-1123": Bad(db("shared: true, namespace: Data_Stores"), "services.db.namespace",
+                                          "'Data_Stores' is not a DNS-1123 label"),
+    "volume pattern that does not compile": Bad(db("volumes: ['data-(.*']"), "services.db.volumes[0]",
+                                                "not a regular expression: missing ), unterminated subpattern at position 5"),
+    "volume pattern Prometheus refuses": Bad(db("volumes: ['(?!tmp)data-.*']"), "services.db.volumes[0]",
+                                             "lookahead (?!...) is not supported by Prometheus's regular expressions (RE2)"),
+    "volume pattern with a backreference": Bad(db(r"volumes: ['(a)-\1']"), "services.db.volumes[0]",
+                                               r"backreference \1 is not supported"),
+    "routes on a postgres service": Bad(db("routes: {/query: {}}"), "services.db.routes",
+                                        "routes apply to http services, not postgres"),
+    "route key not a handler path": Bad(api("routes: {checkout: {}}"), "services.api.routes.checkout",
+                                        "expected a handler path like /checkout (the `handler` label), got 'checkout'"),
+    "route key empty": Bad(api("routes: {'': {}}"), 'services.api.routes.""', "expected a handler path like /checkout"),
+    "route availability 100%": Bad(api("routes: {/pay: {availability: 100%}}"), "services.api.routes./pay.availability",
+                                   "leaves no error budget"),
+    "route latency not a bucket edge": Bad(api("routes: {/pay: {latency_p95: 300ms}}"), "services.api.routes./pay.latency_p95",
+                                           "0.3s is not a bucket edge of service 'api'", "warning"),
+    "tenant uses an unknown service": Bad(edit("acme: {}", "acme: {services: [api, dbb]}"), "tenants.acme.services[1]",
+                                          "unknown service 'dbb' (did you mean \"db\"?)"),
+    "slo name not DNS-1123": Bad(slo("Checkout_OK"), "slos.Checkout_OK", "invalid SLO name: 'Checkout_OK' is not a DNS-1123 label"),
+    "slo without $window": Bad(slo(good="sum by (tenant) (rate(ok_total[5m]))"), "slos.checkout.good",
+                               "needs $window where the range goes"),
+    "slo objective 100%": Bad(slo(objective="100%"), "slos.checkout.objective",
+                              "an objective of 100% or more leaves no error budget"),
+    "slo names an unknown service": Bad(slo(service="apii"), "slos.checkout.service",
+                                        "unknown service 'apii' (did you mean \"api\"?)"),
+    "job success 100%": Bad(add("tiers:\n  free: {objectives: {job_success: 100%}}\n"),
+                            "tiers.free.objectives.job_success", "leaves no error budget"),
+    "engine public_url not a URL": Bad(add("engine: {public_url: tenantwatch.example.com}\n"), "engine.public_url",
+                                       "expected an http(s) URL like https://tenantwatch.example.com, got 'tenantwatch.example.com'"),
+    "grafana url not http": Bad(add("grafana: {url: 'ftp://grafana.example.com'}\n"), "grafana.url",
+                                "expected an http(s) URL like https://grafana.example.com"),
+    "listen_address without host": Bad(prometheus("listen_address: '9090'"), "prometheus.listen_address",
+                                       "expected host:port like 127.0.0.1:9090, got '9090'"),
+    "listen_address port out of range": Bad(prometheus("listen_address: 'localhost:99999'"), "prometheus.listen_address",
+                                            "expected host:port"),
+    "scrape job without job_name": Bad(prometheus("scrape_configs: [{static_configs: [{targets: ['a:1']}]}]"),
+                                       "prometheus.scrape_configs[0]", "a scrape job needs a job_name"),
+    "scrape job_name not text": Bad(prometheus("scrape_configs: [{job_name: [a]}]"), "prometheus.scrape_configs[0].job_name",
+                                    "expected a non-empty job name"),
+    "scrape job clashes with a built-in job": Bad(prometheus("scrape_configs: [{job_name: node-exporter}]"),
+                                                  "prometheus.scrape_configs[0].job_name",
+                                                  "'node-exporter' is already a generated scrape job"),
+    "scrape job clashes with a service": Bad(prometheus("scrape_configs: [{job_name: api}]"), "prometheus.scrape_configs[0].job_name",
+                                             "'api' is already a generated scrape job (the service's)"),
+    "scrape jobs with the same name": Bad(prometheus("scrape_configs: [{job_name: blackbox}, {job_name: blackbox}]"),
+                                          "prometheus.scrape_configs[1].job_name", "duplicate job_name 'blackbox'"),
+    "rule file not YAML": Bad(prometheus("rule_files: [rules/extra.txt]"), "prometheus.rule_files[0]",
+                              "expected a path to a .yml or .yaml file, got 'rules/extra.txt'"),
+    "rule file empty": Bad(prometheus("rule_files: ['']"), "prometheus.rule_files[0]", "expected a path to a .yml or .yaml file"),
+    "rule files with one file name": Bad(prometheus("rule_files: [a/extra.yml, b/extra.yml]"), "prometheus.rule_files[1]",
+                                         "another rule file has the same name (extra.yml)"),
+    "maintenance hour 25": Bad(add("maintenance:\n  - {name: m, recurring: {times: '25:00-26:00'}}\n"),
+                               "maintenance[0].recurring.times",
+                               "expected HH:MM-HH:MM in 24-hour time, like 02:00-03:30, got '25:00-26:00'"),
+    "maintenance hours without minutes": Bad(add("maintenance:\n  - {name: m, recurring: {times: '2-3'}}\n"),
+                                             "maintenance[0].recurring.times",
+                                             "expected HH:MM-HH:MM in 24-hour time, like 02:00-03:30, got '2-3'"),
 }
 
 
@@ -189,6 +271,41 @@ def test_a_broken_entry_causes_no_second_false_error() -> None:
     """A window whose `start` is unreadable is not then reported as lacking a start."""
     text = add("maintenance:\n  - {name: m, start: tomorrow, end: 2026-12-05T22:00:00Z}\n")
     assert [i.path for i in load_text(text, environ={}).issues] == ["maintenance[0].start"]
+
+
+LISTS_WITH_A_BROKEN_ENTRY = {
+    "escalation": (VALID.replace("  - {level: L2, after: 10m, notify: [slack]}\n",
+                                 "  - {level: L2, after: 10m, notify: [slack]}\n"
+                                 "  - {level: L3, after: 15, notify: [slack]}\n"
+                                 "  - {level: L4, after: 1h, notify: [slak]}\n"),
+                   "escalation[3].notify[0]", "  - {level: L4, after: 1h, notify: [slak]}"),
+    "maintenance": (add("maintenance:\n"
+                        "  - {name: a, start: tomorrow, end: 2026-12-05T22:00:00Z}\n"
+                        "  - {name: b, recurring: {weekdays: [sunday]}}\n"
+                        "  - {name: b, recurring: {weekdays: [monday]}}\n"),
+                    "maintenance[2].name", "  - {name: b, recurring: {weekdays: [monday]}}"),
+    "remediation.rules": (add("remediation:\n  rules:\n"
+                              "    - {match: {service: api}, action: restart_deployment, params: {deployment: api}, max_per_hour: 0}\n"
+                              "    - {match: {service: api}, action: rm_rf}\n"),
+                          "remediation.rules[1].action", "    - {match: {service: api}, action: rm_rf}"),
+    "prometheus.rule_files": (add("prometheus:\n  rule_files:\n    - [not, a, path]\n    - extra.txt\n"),
+                              "prometheus.rule_files[1]", "    - extra.txt"),
+    "prometheus.scrape_configs": (add("prometheus:\n  scrape_configs:\n    - blackbox\n    - {job_name: api}\n"),
+                                  "prometheus.scrape_configs[1].job_name", "    - {job_name: api}"),
+}
+
+
+@pytest.mark.parametrize(("text", "path", "line_text"), LISTS_WITH_A_BROKEN_ENTRY.values(), ids=list(LISTS_WITH_A_BROKEN_ENTRY))
+def test_entries_after_a_broken_one_keep_their_index_and_line(text: str, path: str, line_text: str) -> None:
+    """The entry after a broken one is reported as the user numbered it, at its own line."""
+    issues = load_text(text, environ={}).issues
+    line = text.splitlines().index(line_text) + 1
+    assert (path, line) in [(i.path, i.line) for i in issues], issues
+
+
+def test_a_bad_maintenance_time_reads_as_a_time_not_a_regex() -> None:
+    [issue] = load_text(add("maintenance:\n  - {name: m, recurring: {times: '25:00-26:00'}}\n"), environ={}).issues
+    assert issue.message == "expected HH:MM-HH:MM in 24-hour time, like 02:00-03:30, got '25:00-26:00'"
 
 
 def test_extension_keys_may_hold_yaml_anchors() -> None:

@@ -14,7 +14,7 @@ from tenantwatch.spec import load_text
 from tenantwatch.spec.reference import refresh, sections, table
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "configuration.md"
-NAMED = {"channels", "tiers", "services", "tenants"}  # mappings whose keys are the user's names
+NAMED = {"channels", "tiers", "services", "tenants", "slos"}  # mappings whose keys are the user's names
 
 
 @pytest.fixture(scope="module")
@@ -48,7 +48,7 @@ def _paths(value: Any, path: str) -> Iterator[str]:
     yield path
     if isinstance(value, dict):
         for key, item in value.items():
-            name = "<name>" if path in NAMED else key
+            name = "<name>" if path in NAMED or path.endswith(".routes") else key
             if path.endswith(".objectives") and path != "objectives":
                 continue  # tier and tenant objectives accept any key of `objectives`
             yield from _paths(item, f"{path}.{name}" if path else name)

@@ -86,7 +86,7 @@ def test_units_are_parsed(spec: Spec) -> None:
     assert spec.objectives.error_rate == pytest.approx(0.001)
 
 
-@pytest.mark.parametrize("name", ["platform.yaml", "minimal.yaml", "many-overrides.yaml"])
+@pytest.mark.parametrize("name", ["platform.yaml", "minimal.yaml", "many-overrides.yaml", "shared-services.yaml"])
 def test_shipped_examples_validate_without_warnings(name: str) -> None:
     result = load_file(EXAMPLES / name, environ={})
     assert result.spec is not None and result.issues == [], result.issues

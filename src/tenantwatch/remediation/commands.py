@@ -39,8 +39,8 @@ def remediate(
 ) -> None:
     """Run the spec's remediation rules for one alert: dry-run unless --execute.
 
-    Clients come from the environment (TENANTWATCH_KUBE_HOST or kubeconfig,
-    TENANTWATCH_PG_DSN[_<TENANT>], TENANTWATCH_REDIS_URL[_<TENANT>]).
+    Clients come from the environment (`TENANTWATCH_KUBE_HOST` or kubeconfig,
+    `TENANTWATCH_PG_DSN[_<TENANT>]`, `TENANTWATCH_REDIS_URL[_<TENANT>]`).
     Exit 0 when every matching rule planned (or ran) fine, 1 when one was refused or failed,
     2 for a bad spec or option.
 

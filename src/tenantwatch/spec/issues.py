@@ -19,10 +19,12 @@ class Issue(NamedTuple):
 
 
 def dotted(loc: Iterable[object]) -> str:
-    """A pydantic/YAML location as a dotted path: ('tenants', 'acme', 0) -> tenants.acme[0]."""
+    """A pydantic/YAML location as a dotted path: ('tenants', 'acme', 0) -> tenants.acme[0];
+    an empty key shows as "" so that it is still seen."""
     out = ""
     for part in loc:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+        name = str(part) if part != "" else '""'
+        out += f"[{part}]" if isinstance(part, int) else (f".{name}" if out else name)
     return out
 
 

@@ -16,7 +16,7 @@ from pydantic import ValidationError
 from tenantwatch.spec.checks import run_checks
 from tenantwatch.spec.issues import Issue, SpecError, dotted
 from tenantwatch.spec.models import CHANNEL_TYPES, Spec
-from tenantwatch.spec.salvage import MISSING, adapter, salvage
+from tenantwatch.spec.salvage import MISSING, Moves, adapter, original_path, salvage
 from tenantwatch.spec.messages import describe
 from tenantwatch.spec.suggest import allowed_keys, did_you_mean
 from tenantwatch.spec.yamlsource import YamlDocument
@@ -52,6 +52,7 @@ def load_text(text: str, environ: Mapping[str, str] | None = None) -> LoadResult
         raw = {**raw, "environment": environ["MONITORING_ENV"]}
     issues: list[Issue] = []
     parsed: dict[str, Any] = {}
+    moves: Moves = {}
     for key in raw:
         if key not in _ADAPTERS and not str(key).startswith(EXTENSION_PREFIX):
             issues.append(Issue("error", str(key), "unknown key" + did_you_mean(str(key), list(_ADAPTERS)), doc.line_of((key,))))
@@ -66,10 +67,12 @@ def load_text(text: str, environ: Mapping[str, str] | None = None) -> LoadResult
             parsed[name] = adapter.validate_python(raw[name])
         except ValidationError as exc:
             issues.extend(_issues_from(exc, (name,), doc))
-            if (kept := salvage(Spec.model_fields[name].rebuild_annotation(), raw[name])) is not MISSING:
+            if (kept := salvage(Spec.model_fields[name].rebuild_annotation(), raw[name], moves, (name,))) is not MISSING:
                 parsed[name] = kept
     declared = {k: set(v) for k, v in raw.items() if isinstance(v, dict)}
-    issues.extend(Issue(i.level, i.path, i.message, i.line or doc.line_of_path(i.path)) for i in run_checks(parsed, declared))
+    for issue in run_checks(parsed, declared):
+        path = original_path(issue.path, moves)
+        issues.append(Issue(issue.level, path, issue.message, issue.line or doc.line_of_path(path)))
     spec = None
     if not any(i.level == "error" for i in issues) and len(parsed) == len(_ADAPTERS):
         spec = Spec.model_construct(**parsed)

@@ -11,7 +11,7 @@ from typing import Annotated, Any, Literal, Optional, Union
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, create_model
 
-from tenantwatch.spec.units import Duration, PositiveDuration, Ratio, SecretRef
+from tenantwatch.spec.units import Duration, PositiveDuration, Ratio, SecretRef, TimeRange
 
 Severity = Literal["critical", "warning", "info"]
 ServiceKind = Literal["http", "postgres", "redis", "kafka", "worker", "model"]
@@ -202,7 +202,7 @@ class EscalationLevel(Model):
 
 class Recurring(Model):
     weekdays: list[Weekday] = []
-    times: str | None = Field(None, pattern=r"^([01]\d|2[0-3]):[0-5]\d-(([01]\d|2[0-3]):[0-5]\d|24:00)$")
+    times: TimeRange | None = None
     days_of_month: list[Annotated[int, Field(ge=1, le=31)]] = []
     months: list[Annotated[int, Field(ge=1, le=12)]] = []
     location: str = "UTC"
@@ -266,6 +266,9 @@ class Service(Model):
             return list(self.volumes)
         workload = self.workload(name)
         return [f"{workload}-.*", f".*-{workload}-[0-9]+"]
+
+
+SLO_WINDOW = "$window"  # where a custom SLO's PromQL takes each burn-rate window
 
 
 class CustomSlo(Model):

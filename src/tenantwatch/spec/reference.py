@@ -20,7 +20,7 @@ from pydantic.fields import FieldInfo
 from tenantwatch.spec.actions import ACTION_PARAMS
 from tenantwatch.spec.models import ObjectiveOverrides, Spec
 from tenantwatch.spec.suggest import is_union, strip_wrappers
-from tenantwatch.spec.units import format_duration, parse_duration, parse_ratio
+from tenantwatch.spec.units import format_duration, parse_duration, parse_ratio, parse_time_range
 
 _BOUNDS = ((annotated_types.Gt, "gt", ">"), (annotated_types.Ge, "ge", "≥"),
            (annotated_types.Lt, "lt", "<"), (annotated_types.Le, "le", "≤"))
@@ -84,6 +84,8 @@ def _type_name(annotation: Any) -> str:
         return "duration (`200ms`, `5m`, `1h`)"
     if unit is parse_ratio:
         return "percentage (`99.9%`) or ratio (0..1)"
+    if unit is parse_time_range:
+        return "time range (`02:00-03:30`)"
     if _is_secret(annotation):
         return SECRET_TYPE
     core = strip_wrappers(annotation)
@@ -96,7 +98,8 @@ def _type_name(annotation: Any) -> str:
         return f"mapping of name to {_type_name(typing.get_args(core)[1])}"
     if _model(core) or is_union(core):
         return "mapping"
-    return {str: "text", int: "integer", float: "number", bool: "true/false"}.get(core, getattr(core, "__name__", str(core)))
+    names = {str: "text", int: "integer", float: "number", bool: "true/false", Any: "any value"}
+    return names.get(core, getattr(core, "__name__", str(core)))
 
 
 def _bounds(annotation: Any) -> str:
@@ -112,7 +115,7 @@ def _default(field: FieldInfo, annotation: Any) -> str:
     if field.is_required():
         return "**required**"
     value = field.get_default(call_default_factory=True)
-    if value is None or value == [] or value == {}:
+    if value is None or value in ([], {}, ""):
         return "—"
     if isinstance(value, BaseModel):
         return "see below"

@@ -1,4 +1,4 @@
-"""Parsing and formatting of the spec's scalar units: durations, ratios, secrets, ids.
+"""Parsing and formatting of the spec's scalar units: durations, ratios, time ranges, secrets, ids.
 
 Kept apart from the models so renderers can format values the same way the spec parses them.
 """
@@ -14,6 +14,9 @@ _DURATION_PART = re.compile(r"(\d+(?:\.\d+)?)(ms|s|m|h|d|w|y)")
 _UNIT_SECONDS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800, "y": 31536000}
 DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 MAX_ID_LENGTH = 56
+MAX_LABEL_LENGTH = 63
+_CLOCK = r"([01]\d|2[0-3]):[0-5]\d"
+_TIME_RANGE = re.compile(rf"{_CLOCK}-({_CLOCK}|24:00)")
 RESERVED_IDS = frozenset({"platform"})
 
 
@@ -63,18 +66,31 @@ def is_secret_reference(value: str) -> bool:
 
 def id_problem(value: object) -> str | None:
     """Why a tenant or service id is not usable (DNS-1123 label, <= 56 chars, not reserved)."""
+    if isinstance(value, str) and value in RESERVED_IDS:
+        return f"{value!r} is reserved for shared infrastructure"
+    return label_problem(value, MAX_ID_LENGTH)
+
+
+def label_problem(value: object, max_length: int = MAX_LABEL_LENGTH) -> str | None:
+    """Why a name is not a DNS-1123 label (a Kubernetes namespace, an SLO name)."""
     if not isinstance(value, str):
         return None  # a key that is not text is already reported by the model
-    if value in RESERVED_IDS:
-        return f"{value!r} is reserved for shared infrastructure"
-    if len(value) > MAX_ID_LENGTH:
-        return f"{value!r} is longer than {MAX_ID_LENGTH} characters"
+    if len(value) > max_length:
+        return f"{value!r} is longer than {max_length} characters"
     if not DNS_LABEL.fullmatch(value):
         return f"{value!r} is not a DNS-1123 label (lowercase letters, digits and '-')"
     return None
 
 
+def parse_time_range(value: object) -> str:
+    """A daily window "HH:MM-HH:MM" (24-hour clock; the end may be 24:00), kept as written."""
+    if isinstance(value, str) and _TIME_RANGE.fullmatch(value.strip()):
+        return value.strip()
+    raise ValueError(f"expected HH:MM-HH:MM in 24-hour time, like 02:00-03:30, got {value!r}")
+
+
 Duration = Annotated[float, BeforeValidator(parse_duration)]
 PositiveDuration = Annotated[float, BeforeValidator(parse_duration), Field(gt=0)]  # a window or objective of 0 means nothing
 Ratio = Annotated[float, BeforeValidator(parse_ratio)]
+TimeRange = Annotated[str, BeforeValidator(parse_time_range)]
 SecretRef = Annotated[str, Field(json_schema_extra={"sensitive": True})]
