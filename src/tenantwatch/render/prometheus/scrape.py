@@ -1,10 +1,14 @@
 """prometheus.yml: scrape jobs, tenant relabelling, rule files and the Alertmanager target.
 
 Built as plain data and dumped with PyYAML, so quoting and escaping are never hand-made.
-Every sample that belongs to a tenant must end up with `tenant="<id>"` (CONTRACT.md §2):
-with Kubernetes discovery it comes from the namespace `tenant-<id>` of the DNS record the
-target was found by; with static targets from the samples themselves (honor_labels),
-optionally mapped from `namespace`.
+Every target of a service carries `service="<name>"`. Every sample that belongs to a tenant
+must end up with `tenant="<id>"`: for a per-tenant service with Kubernetes discovery it
+comes from the namespace `tenant-<id>` of the DNS record the target was found by; with
+static targets from the samples themselves (honor_labels), optionally mapped from
+`namespace`. A shared service is one deployment: one record in its own namespace, no
+tenant relabelling (its health series belong to the platform; the `tenant` labels its
+application puts on request series are kept). Prometheus, Alertmanager and the engine are
+scraped too, and the user's own jobs come last.
 """
 
 from __future__ import annotations
@@ -39,7 +43,7 @@ def prometheus_config(spec: Spec, options: RenderOptions, rule_files: list[str])
         },
         "rule_files": list(rule_files),
         "alerting": {"alertmanagers": [{"static_configs": [{"targets": [spec.prometheus.alertmanager]}]}]},
-        "scrape_configs": _scrape_jobs(spec),
+        "scrape_configs": with_user_jobs(spec, _scrape_jobs(spec)),
     }
     return yaml.dump(config, Dumper=_DUMPER, sort_keys=False, default_flow_style=False)
 
@@ -52,9 +56,36 @@ def _scrape_jobs(spec: Spec) -> list[dict]:
         jobs = [_static_service_job(spec, name) for name in spec.services]
     else:
         jobs = [_kubernetes_service_job(spec, name) for name in spec.services] + _kubernetes_infra_jobs(spec)
+    jobs += _monitoring_jobs(spec)
     if spec.alert_delivery == "engine":
         jobs.append(_engine_job(spec.engine.url))
     return jobs
+
+
+def _monitoring_jobs(spec: Spec) -> list[dict]:
+    """Prometheus and Alertmanager themselves: rule evaluation, notification and config
+    reload failures are only seen in their own metrics. Their series carry no tenant, so
+    the rules count them as the platform's."""
+    return [{"job_name": job, "static_configs": [{"targets": [address]}]}
+            for job, address in ((names.SCRAPE_JOB_PROMETHEUS, spec.prometheus.listen_address),
+                                 (names.SCRAPE_JOB_ALERTMANAGER, spec.prometheus.alertmanager))]
+
+
+def with_user_jobs(spec: Spec, jobs: list[dict]) -> list[dict]:
+    """The spec's own scrape_configs, as they are, after the generated jobs; a job name
+    that is already taken would make Prometheus refuse the whole file."""
+    taken = {job["job_name"] for job in jobs}
+    merged = list(jobs)
+    for i, job in enumerate(spec.prometheus.scrape_configs):
+        path = f"prometheus.scrape_configs[{i}].job_name"
+        name = job.get("job_name")
+        if not isinstance(name, str) or not name:
+            raise RenderError(f"{path}: every scrape config needs a job_name")
+        if name in taken:
+            raise RenderError(f"{path}: {name!r} is already the name of a scrape job; choose another name")
+        taken.add(name)
+        merged.append(dict(job))
+    return merged
 
 
 def _namespace_to_tenant() -> list[dict]:
@@ -77,20 +108,23 @@ def _static_service_job(spec: Spec, name: str) -> dict:
         "honor_labels": True,
         "static_configs": [{"targets": list(spec.services[name].targets), "labels": {names.SERVICE: name}}],
     }
-    return _with_tenant_mapping(spec, job)
+    return job if spec.services[name].shared else _with_tenant_mapping(spec, job)
 
 
 def _kubernetes_service_job(spec: Spec, name: str) -> dict:
     """The service's pods behind a headless Service with a port named `metrics`, found by DNS
-    SRV records (Debian's Prometheus is built without kubernetes_sd). With namespace
-    separation there is one record per tenant namespace and the tenant comes from it."""
-    app = spec.services[name].deployment or name
+    SRV records (Debian's Prometheus is built without kubernetes_sd). A shared service has
+    one record in its own namespace; a per-tenant one, with namespace separation, one per
+    namespace of a tenant that uses it, and the tenant comes from the record."""
+    service = spec.services[name]
+    app = service.workload(name)
     relabel = [{"target_label": names.SERVICE, "replacement": name}]
-    if not spec.tenant_isolation.namespace_separation:
-        record = [f"_{names.METRICS_PORT_NAME}._tcp.{app}"]
-        job = {"job_name": name, "honor_labels": True, "dns_sd_configs": [_srv(record)], "relabel_configs": relabel}
-        return job
-    records = [f"_{names.METRICS_PORT_NAME}._tcp.{app}.{names.namespace_of(t)}.svc" for t in spec.tenants]
+    if service.shared or not spec.tenant_isolation.namespace_separation:
+        record = f"{app}.{service.namespace}.svc" if service.shared else app
+        return {"job_name": name, "honor_labels": True,
+                "dns_sd_configs": [_srv([f"_{names.METRICS_PORT_NAME}._tcp.{record}"])], "relabel_configs": relabel}
+    records = [f"_{names.METRICS_PORT_NAME}._tcp.{app}.{names.namespace_of(t)}.svc" for t in spec.tenants
+               if name in spec.services_of_tenant(t)]
     relabel += [
         {"source_labels": ["__meta_dns_name"], "regex": _RECORD_NAMESPACE, "target_label": "namespace", "replacement": "$1"},
         {"source_labels": ["__meta_dns_name"], "regex": _RECORD_NAMESPACE, "target_label": names.TENANT, "replacement": "$2"},
