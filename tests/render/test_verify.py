@@ -14,6 +14,6 @@ def test_promtool_checks_rule_files_below_rules_too(tmp_path: Path) -> None:
     rules = tmp_path / "prometheus" / "rules"
     (rules / "user").mkdir(parents=True)
     (rules / "ours.yml").write_text(GOOD)
-    (rules / "user" / "theirs.yml").write_text(BROKEN)
+    (rules / "user" / "theirs.yaml").write_text(BROKEN)
     [run] = [r for r in verify_tree(tmp_path) if r.what == "promtool check rules"]
-    assert not run.ok and "rules/user/theirs.yml" in run.output
+    assert not run.ok and "rules/user/theirs.yaml" in run.output

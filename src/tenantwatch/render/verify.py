@@ -33,7 +33,7 @@ def verify_tree(out: Path) -> list[ToolRun]:
     runs = []
     prom = out / "prometheus"
     # rules/ and below: the user's rule files (rules/user/, or their own beside ours) are checked too
-    rules = sorted(str(p.relative_to(prom)) for p in (prom / "rules").rglob("*.yml"))
+    rules = sorted(str(p.relative_to(prom)) for p in (prom / "rules").rglob("*") if p.suffix in (".yml", ".yaml"))
     tests = sorted(str(p.relative_to(prom)) for p in (prom / "tests").glob("*.yml"))
     if rules:
         runs.append(_run("promtool check rules", ["promtool", "check", "rules", *rules], prom))
