@@ -226,6 +226,8 @@ def test_bad_spec_is_reported_at_its_path(case: Bad) -> None:
     result = load_text(case.text, environ={})
     found = [(i.level, i.path, i.message) for i in result.issues]
     assert any(level == case.level and path == case.path and case.message in message for level, path, message in found), found
+    if case.path != "<root>" and case.message != "required key is missing":  # the key is in the file: so is its line
+        assert all(i.line for i in result.issues if i.path == case.path), result.issues
     if case.level == "error":
         assert result.spec is None
     else:
