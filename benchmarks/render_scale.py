@@ -1,11 +1,13 @@
 """How the Prometheus rules scale with the number of tenants, beside one rule set per tenant.
 
 For 10, 1 000 and 10 000 generated tenants (three tiers, about 10% with overrides) it prints
-the spec load+validate time, the render time, the alerting and recording rule counts and
-the bytes of rules; then the same figures for the approach a user gets from Sloth or
-hand-written rules: every tenant rendered as its own single-tenant spec. Where rendering
-every tenant separately would take too long, a sample is rendered and the totals are
-extrapolated (the table says so).
+the spec load+validate time, the render time, the alerting and recording rule counts (the
+recording rules split into the rules proper, the per-tenant info lines and the override
+lines of the objectives table) and the bytes of rules; then the same figures for the
+approach a user gets from Sloth or hand-written rules: every tenant rendered as its own
+single-tenant spec. Where rendering every tenant separately would take too long, a sample
+is rendered and the totals are extrapolated (the table says so). Tenants that only name a
+tier add one info line each and nothing else: the rules proper stay the same.
 
     .venv/bin/python benchmarks/render_scale.py [--sizes 10,1000,10000] [--sample 200] [--check-prometheus]
 """
@@ -24,6 +26,7 @@ import yaml
 from rich.console import Console
 from rich.table import Table
 
+from tenantwatch import conventions
 from tenantwatch.render import RenderOptions, render_tree
 from tenantwatch.spec import Spec, load_text
 
@@ -51,12 +54,17 @@ OVERRIDES = ("{latency_p95: 500ms}", "{error_rate: 0.5%, availability: 99.5%}", 
 TIERS = ("enterprise", "standard", "standard", "free", "free")
 
 
+OVERRIDE_LINES = ("tenantwatch:objective_override:", conventions.TENANT_PAGE)
+
+
 @dataclass
 class Figures:
     load_s: float
     render_s: float
     alerting: int
     recording: int
+    info_lines: int
+    override_lines: int
     rule_bytes: int
     note: str = ""
 
@@ -90,15 +98,18 @@ def rules_of(spec: Spec) -> tuple[dict[str, str], float]:
     return {path: text for path, text in files.items() if path.startswith("rules/")}, time.perf_counter() - started
 
 
-def count(rule_files: dict[str, str]) -> tuple[int, int, int]:
-    """(alerting rules, recording rules, bytes)."""
-    alerting = recording = 0
+def count(rule_files: dict[str, str]) -> tuple[int, int, int, int, int]:
+    """(alerting rules, recording rules proper, tenant info lines, override lines, bytes)."""
+    alerting = recording = info = overrides = 0
     for text in rule_files.values():
         for group in (yaml.safe_load(text) or {}).get("groups", []):
             for rule in group.get("rules", []):
+                record = rule.get("record", "")
                 alerting += "alert" in rule
-                recording += "record" in rule
-    return alerting, recording, sum(len(t.encode()) for t in rule_files.values())
+                info += record == conventions.TENANT_INFO
+                overrides += record.startswith(OVERRIDE_LINES)
+                recording += bool(record) and record != conventions.TENANT_INFO and not record.startswith(OVERRIDE_LINES)
+    return alerting, recording, info, overrides, sum(len(t.encode()) for t in rule_files.values())
 
 
 def shared(lines: list[str]) -> tuple[Figures, dict[str, str]]:
@@ -110,19 +121,20 @@ def shared(lines: list[str]) -> tuple[Figures, dict[str, str]]:
 def per_tenant(lines: list[str], sample: int) -> Figures:
     """Every tenant as its own spec (Sloth / hand-written style); extrapolated past `sample`."""
     chosen = lines if len(lines) <= sample else random.Random(11).sample(lines, sample)
-    total = Figures(0.0, 0.0, 0, 0, 0)
+    total = Figures(0.0, 0.0, 0, 0, 0, 0, 0)
     for line in chosen:
         spec, load_s = load(spec_text([line]))
         rule_files, render_s = rules_of(spec)
-        alerting, recording, size = count(rule_files)
+        alerting, recording, info, overrides, size = count(rule_files)
         total = Figures(total.load_s + load_s, total.render_s + render_s, total.alerting + alerting,
-                        total.recording + recording, total.rule_bytes + size)
+                        total.recording + recording, total.info_lines + info, total.override_lines + overrides,
+                        total.rule_bytes + size)
     if len(chosen) == len(lines):
         return total
     factor = len(lines) / len(chosen)
     return Figures(total.load_s * factor, total.render_s * factor, round(total.alerting * factor),
-                   round(total.recording * factor), round(total.rule_bytes * factor),
-                   f"extrapolated from {len(chosen)} tenants")
+                   round(total.recording * factor), round(total.info_lines * factor), round(total.override_lines * factor),
+                   round(total.rule_bytes * factor), f"extrapolated from {len(chosen)} tenants")
 
 
 def promtool_check(rule_files: dict[str, str]) -> tuple[float, str]:
@@ -148,7 +160,7 @@ def main() -> None:
     console = Console(width=170)  # the table stays readable when piped into a file
     table = Table(title="Prometheus rules: one shared rule set vs one rule set per tenant")
     for column in ("tenants", "approach", "load+validate", "render", "alerting rules", "recording rules",
-                   "bytes of rules", "note"):
+                   "info lines", "override lines", "bytes of rules", "note"):
         table.add_column(column, justify="left" if column in ("approach", "note") else "right")
     largest: dict[str, str] = {}
     sizes = [int(s) for s in args.sizes.split(",")]
@@ -160,7 +172,7 @@ def main() -> None:
             separate = per_tenant(lines, args.sample)
         for name, f in (("tenantwatch (shared)", figures), ("per tenant (Sloth-style)", separate)):
             table.add_row(f"{size:,}", name, f"{f.load_s:.2f}s", f"{f.render_s:.2f}s", f"{f.alerting:,}",
-                          f"{f.recording:,}", f"{f.rule_bytes:,}", f.note)
+                          f"{f.recording:,}", f"{f.info_lines:,}", f"{f.override_lines:,}", f"{f.rule_bytes:,}", f.note)
         if size == max(sizes):
             largest = rule_files
     console.print(table)

@@ -49,6 +49,16 @@ ENGINE_WEBHOOK_PATH = "/api/v1/alertmanager"
 ENGINE_RECEIVER = "tenantwatch-engine"
 
 
+# Objectives of explicit spec entries: per route of an HTTP service, per custom SLO.
+OBJECTIVE_ROUTE = "tenantwatch:objective_route:{name}"  # labels: service, handler
+OBJECTIVE_LE_ROUTE = "tenantwatch:objective_le_route:latency_p95"  # labels: service, handler, le
+OBJECTIVE_SLO = "tenantwatch:objective_slo:availability"  # labels: slo (a custom SLO's name)
+
+
+def objective_route(name: str) -> str:
+    return OBJECTIVE_ROUTE.format(name=name)
+
+
 def objective(name: str) -> str:
     return OBJECTIVE.format(name=name)
 

@@ -11,22 +11,24 @@ from typing import Iterator
 
 from tests.conftest import free_port
 
-Rates = dict[str, float]  # exposition series text -> increase per second
+Rates = dict[str, float]  # exposition series text -> increase per second (or a gauge's value)
 
 
-def exposition(rates: Rates, elapsed: float) -> bytes:
+def exposition(rates: Rates, elapsed: float, gauges: Rates | None = None) -> bytes:
     lines = [f"{series} {rate * elapsed:.3f}" for series, rate in rates.items()]
+    lines += [f"{series} {value}" for series, value in (gauges or {}).items()]
     return ("\n".join(lines) + "\n").encode()
 
 
 @contextmanager
-def exporter(rates: Rates) -> Iterator[str]:
-    """Serve counters that grow at `rates` from now; yields `host:port`."""
+def exporter(rates: Rates, gauges: Rates | None = None) -> Iterator[str]:
+    """Serve counters that grow at `rates` from now, and `gauges` (a dict the test may change
+    while it runs); yields `host:port`."""
     start = time.monotonic()
 
     class Handler(http.server.BaseHTTPRequestHandler):
         def do_GET(self) -> None:
-            body = exposition(rates, time.monotonic() - start)
+            body = exposition(rates, time.monotonic() - start, gauges)
             self.send_response(200)
             self.send_header("Content-Type", "text/plain; version=0.0.4")
             self.end_headers()

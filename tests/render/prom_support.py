@@ -66,15 +66,20 @@ def assert_promtool_passes(rendered: Rendered) -> None:
 
 
 def tenants_spec(count: int, overrides: bool) -> Spec:
-    """A spec with `count` tenants; with `overrides` each one changes its error_rate."""
+    """A spec with `count` tenants spread over three tiers (one quiet, two with their own
+    objectives); with `overrides` each tenant also changes its error_rate."""
     lines = []
     for i in range(count):
-        extra = f"objectives: {{error_rate: {0.02 + i / 100000:.5f}}}" if overrides else ""
-        lines.append(f"  t{i}: {{{extra}}}")
+        extra = f", objectives: {{error_rate: {0.02 + i / 100000:.5f}}}" if overrides else ""
+        lines.append(f"  t{i}: {{tier: {('gold', 'silver', 'free')[i % 3]}{extra}}}")
     tenants = "\n".join(lines)
     return spec_from_text(f"""
 version: 1
 platform: scale
+tiers:
+  gold: {{objectives: {{availability: 99.99%, latency_p95: 100ms}}}}
+  silver: {{}}
+  free: {{page: false, objectives: {{latency_p95: 1s, connection_usage: 95%}}}}
 services:
   api: {{kind: http}}
   db: {{kind: postgres}}

@@ -102,9 +102,9 @@ def test_paging_disabled_tenants_get_warning_instead_of_critical(reference: Rend
     critical = [r for r in reference.alerting_rules() if r["labels"]["severity"] == "critical" and r["labels"].get("tenant") != "platform"]
     assert critical
     for rule in critical:
-        assert rule["expr"].endswith(f"unless on(tenant) {DISABLED}"), rule["alert"]
+        assert f") unless on(tenant) {DISABLED})" in rule["expr"], rule["alert"]
         twin = [r for r in reference.alerting_rules() if r["alert"] == rule["alert"] and r["labels"]["severity"] == "warning"]
-        assert len(twin) == 1 and twin[0]["expr"].endswith(f"and on(tenant) {DISABLED}")
+        assert len(twin) == 1 and f") and on(tenant) {DISABLED})" in twin[0]["expr"]
     downgraded = {
         check["alertname"]
         for group in reference.test_groups() for check in group["alert_rule_test"] for a in check["exp_alerts"]
@@ -119,15 +119,22 @@ def test_paging_disabled_tenants_get_warning_instead_of_critical(reference: Rend
 
 
 def test_labels_and_annotations_follow_the_contract(reference: Rendered) -> None:
+    """Severity and category from the contract's lists; scope set by the rule (platform alerts)
+    or from the tenant's info line (tenant alerts); a runbook and a dashboard link on every alert."""
     assert not any("&id0" in text for text in reference.files.values())  # no YAML aliases
     for rule in reference.alerting_rules():
         labels, notes = rule["labels"], rule["annotations"]
         if rule["alert"] == conventions.WATCHDOG:
-            assert labels == {"tenant": "platform", "severity": "none"}
+            assert labels == {"tenant": "platform", "scope": "shared", "severity": "none"}
         else:
             assert labels["severity"] in conventions.SEVERITIES and labels["category"] in conventions.CATEGORIES
-        assert set(notes) == {"summary", "description", "runbook_url"}
+        if labels.get("tenant") == "platform":
+            assert labels["scope"] == "shared"
+        else:
+            assert f"group_left(tier, scope) {conventions.TENANT_INFO}" in rule["expr"], rule["alert"]
+        assert set(notes) == {"summary", "description", "runbook_url", "dashboard_url"}
         assert notes["runbook_url"] == f"https://runbooks.example.com/tenantwatch/{conventions.runbook_slug(rule['alert'])}"
+        assert notes["dashboard_url"].startswith("http://127.0.0.1:3000/d/tenantwatch-")
         if "objective" in rule["expr"]:
             assert "$value" in notes["description"] and "query" in notes["description"], rule["alert"]
 
@@ -140,16 +147,25 @@ def test_alerting_rule_count_does_not_depend_on_tenant_count(tmp_path: Path) -> 
     assert all(few.files[f] == many.files[f] for f in alert_files)
 
 
-def test_rule_bytes_grow_only_with_overrides(tmp_path: Path) -> None:
+def _objective_lines(rendered: Rendered) -> list[dict]:
+    return yaml.safe_load(rendered.files["rules/objectives.yml"])["groups"][0]["rules"]
+
+
+def test_tenants_in_tiers_add_one_info_line_and_overrides_one_line_each(tmp_path: Path) -> None:
+    """Tier objectives and paging reach tenants through their info line: 297 more tier-only
+    tenants add exactly 297 lines (their info), and each override exactly one more."""
     plain3 = render(tenants_spec(3, overrides=False), tmp_path / "p3")
     plain300 = render(tenants_spec(300, overrides=False), tmp_path / "p300")
-    assert all(plain3.files[f] == plain300.files[f] for f in plain3.rule_files())
+    assert [f for f in plain3.rule_files() if plain3.files[f] != plain300.files[f]] == ["rules/objectives.yml"]
+    few = _objective_lines(plain3)
+    grown = [r for r in _objective_lines(plain300) if r not in few]
+    assert len(grown) == 297 and {r["record"] for r in grown} == {conventions.TENANT_INFO}
     overridden = render(tenants_spec(300, overrides=True), tmp_path / "o300")
     changed = [f for f in plain300.rule_files() if plain300.files[f] != overridden.files[f]]
     assert changed == ["rules/objectives.yml"]
-    added = yaml.safe_load(overridden.files["rules/objectives.yml"])["groups"][0]["rules"]
-    base = yaml.safe_load(plain300.files["rules/objectives.yml"])["groups"][0]["rules"]
-    assert len(added) - len(base) == 300
+    base = _objective_lines(plain300)
+    added = [r for r in _objective_lines(overridden) if r not in base]
+    assert len(added) == 300 + 1  # the overrides, and the rule deriving error_rate from them
 
 
 def _mutate_and_test(tmp_path: Path, rule_file: str, old: str, new: str, test_file: str) -> str:
@@ -265,4 +281,6 @@ def test_recording_rules_follow_level_metric_operations(crowded: Rendered) -> No
                 name = rule["record"]
                 assert re.fullmatch(r"saas_(service|tenant):[a-z0-9_]+:[a-z0-9_]+(:zscore)?", name), name
                 suffix = name.removeprefix("saas_").removesuffix(":zscore")
-                assert suffix in known or re.fullmatch(r"service:http_request_(errors|slow):ratio_rate\w+", suffix), name
+                windowed = r"(service:(http_request_(errors|slow)|http_route_request_(errors|slow)|worker_jobs_failures)"
+                windowed += r"|tenant:slo_custom_errors):ratio_rate\w+"
+                assert suffix in known or re.fullmatch(windowed, suffix), name

@@ -34,7 +34,7 @@ TIMERS = {
 TEMPLATE_GLOB = "templates/*.tmpl"
 # A shared service is down: its target, or the database / cache behind a live exporter.
 SHARED_DOWN_ALERTS = (names.ALERT_SERVICE_DOWN, names.ALERT_PG_DOWN, names.ALERT_REDIS_DOWN)
-ENGINE_SELF_ALERTS = (names.ALERT_ENGINE_DOWN, names.ALERT_ENGINE_INTAKE_ERRORS,
+ENGINE_SELF_ALERTS = (names.ALERT_ENGINE_DOWN, names.ALERT_ENGINE_INTAKE_ERRORS, names.ALERT_ALERTMANAGER_NOTIFICATIONS,
                       names.ALERT_ENGINE_NOTIFICATIONS_FAILING, names.ALERT_ENGINE_SCHEDULER_STALE)
 
 
@@ -84,8 +84,9 @@ def _watchdog_route() -> dict[str, Any]:
 
 
 def engine_delivery(spec: Spec, options: RenderOptions) -> Delivery:
-    """Everything to the engine, except the engine's own alerts: an engine that is down
-    cannot notify about itself, so those go to the L1 channels Alertmanager can reach."""
+    """Everything to the engine, except the engine's own alerts and Alertmanager failing to
+    notify: an engine that is down (or unreachable) cannot notify about itself, so those go
+    to the L1 channels Alertmanager can reach."""
     webhook = {
         "url": spec.engine.url.rstrip("/") + names.ENGINE_WEBHOOK_PATH,
         "send_resolved": True,

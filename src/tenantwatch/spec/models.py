@@ -231,7 +231,7 @@ class Remediation(Model):
 
 
 class RouteObjectives(Model):
-    """A per-route (`handler`) SLO of an HTTP service; unset keys take the tenant's objective."""
+    """A per-route (`handler`) SLO of an HTTP service; unset keys take the platform default."""
 
     availability: Ratio | None = None
     latency_p95: PositiveDuration | None = None

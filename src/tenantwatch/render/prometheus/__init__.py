@@ -1,9 +1,9 @@
 """The prometheus target: rules/*.yml, their promtool tests in tests/*.yml, prometheus.yml.
 
-Stages: objectives as series -> recording rules per service kind -> alert definitions
-(catalog_*, slo, intelligent) -> alerting rules and, from the same definitions, the
-generated unit tests. The number of alerting rules depends on service kinds and spec
-switches, never on the number of tenants.
+Stages: objectives as series -> recording rules per service kind, workload and SLO ->
+alert definitions (catalog_*, slo, intelligent) -> alerting rules and, from the same
+definitions, the generated unit tests. The number of alerting rules depends on service
+kinds and spec switches, never on the number of tenants.
 """
 
 from __future__ import annotations
@@ -14,18 +14,22 @@ import yaml
 
 from tenantwatch.render import Files, RenderOptions, target
 from tenantwatch.render.prometheus.alertdef import AlertDef
-from tenantwatch.render.prometheus.catalog_kinds import (
-    http_alerts, model_alerts, postgres_alerts, redis_alerts, up_alerts, worker_alerts,
-)
+from tenantwatch.render.prometheus.catalog_datastores import kafka_alerts, postgres_alerts, redis_alerts
+from tenantwatch.render.prometheus.catalog_kinds import http_alerts, model_alerts, up_alerts, worker_alerts
+from tenantwatch.render.prometheus.catalog_monitoring import monitoring_alerts
 from tenantwatch.render.prometheus.catalog_platform import node_alerts, pipeline_alerts
-from tenantwatch.render.prometheus.catalog_shared import business_alerts, container_alerts, security_alerts
+from tenantwatch.render.prometheus.catalog_tenant import business_alerts, security_alerts
+from tenantwatch.render.prometheus.catalog_workloads import container_alerts
 from tenantwatch.render.prometheus.intelligent import anomaly_alerts, predictive_alerts, zscore_rules
 from tenantwatch.render.prometheus.objectives import objective_rules
 from tenantwatch.render.prometheus.recording import Recorder, services_of
+from tenantwatch.render.prometheus.recording_slo import SloRecorder
+from tenantwatch.render.prometheus.recording_workloads import Workloads
 from tenantwatch.render.prometheus.scrape import prometheus_config
-from tenantwatch.render.prometheus.slo import slo_alerts
+from tenantwatch.render.prometheus.slo import custom_slo_alerts, slo_alerts
 from tenantwatch.render.prometheus.timing import Timing, intervals
 from tenantwatch.render.prometheus.unittests import TestWriter
+from tenantwatch.render.prometheus.user_rules import user_rule_files
 from tenantwatch.spec import Spec
 from tenantwatch.spec.units import format_duration
 
@@ -34,10 +38,10 @@ GROUP_PREFIX = "tenantwatch-"
 OBJECTIVES_FILE = "rules/objectives.yml"
 # The recording files each area's alerts read: a generated test loads only those, since
 # promtool evaluates every loaded rule at every step.
-SERVICE_KINDS = ("http", "postgres", "redis", "worker", "model")
 AREA_RECORDINGS = {
-    "services": SERVICE_KINDS,
-    "slo": ("http", "slo-ratios"),
+    "services": ("http", "worker", "model"),
+    "datastores": ("postgres", "redis", "kafka"),
+    "slo": ("http", "worker", "slo-ratios"),
     "resources": ("containers",),
     "security-business": ("tenant",),
     "anomaly": ("http", "anomaly-scores"),
@@ -51,14 +55,15 @@ def recording_file(name: str) -> str:
 def alert_catalog(recorder: Recorder) -> dict[str, list[AlertDef]]:
     """{area: definitions}; each area becomes rules/<area>.yml and tests/<area>.yml."""
     areas = {
-        "services": [*up_alerts(recorder), *http_alerts(recorder), *postgres_alerts(recorder),
-                     *redis_alerts(recorder), *worker_alerts(recorder), *model_alerts(recorder)],
+        "services": [*up_alerts(recorder), *http_alerts(recorder), *worker_alerts(recorder), *model_alerts(recorder)],
+        "datastores": [*postgres_alerts(recorder), *redis_alerts(recorder), *kafka_alerts(recorder)],
         "slo": slo_alerts(recorder),
+        "slo-custom": custom_slo_alerts(recorder),
         "resources": container_alerts(recorder),
         "security-business": [*security_alerts(recorder), *business_alerts(recorder)],
         "predictive": predictive_alerts(recorder),
         "anomaly": anomaly_alerts(recorder),
-        "platform": [*node_alerts(recorder), *pipeline_alerts(recorder)],
+        "platform": [*node_alerts(recorder), *pipeline_alerts(recorder), *monitoring_alerts(recorder)],
     }
     return {area: defs for area, defs in areas.items() if defs}
 
@@ -90,7 +95,8 @@ def _groups(groups: dict[str, list[dict]]) -> str | None:
 def render_prometheus(spec: Spec, options: RenderOptions) -> Files:
     timing = Timing.of(spec, options)
     recorder = Recorder(spec, timing)
-    recordings = {**recorder.by_kind(), "slo-ratios": recorder.slo_ratios(), "anomaly-scores": zscore_rules(recorder)}
+    recordings = {**recorder.by_kind(), "containers": Workloads(recorder).containers(), "tenant": recorder.tenant_wide(),
+                  "slo-ratios": SloRecorder(recorder).rules(), "anomaly-scores": zscore_rules(recorder)}
     files: Files = {OBJECTIVES_FILE: _flat_group("objectives", objective_rules(spec, services_of(spec, "http")))}
     files.update({recording_file(name): _groups({name: rules}) for name, rules in recordings.items()})
     writer = TestWriter(spec, timing)
@@ -104,6 +110,7 @@ def render_prometheus(spec: Spec, options: RenderOptions) -> Files:
             "tests": [group for d in defs for group in writer.groups(d)],
         })
     files = {path: text for path, text in files.items() if text is not None}
+    files.update(user_rule_files(spec, options))
     rule_files = sorted(f for f in files if f.startswith("rules/"))
     files["prometheus.yml"] = prometheus_config(spec, options, rule_files)
     return files

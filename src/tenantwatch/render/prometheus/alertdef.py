@@ -21,6 +21,14 @@ from tenantwatch.spec import Spec
 COMPARE = {">": operator.gt, "<": operator.lt}
 
 
+def with_tier_and_scope(expr: str) -> str:
+    """The alert's series with the tenant's `tier` and `scope` from its info line; tenants the
+    spec does not list (no info line) still alert, with scope "tenant" and no tier."""
+    info = conventions.TENANT_INFO
+    return (f"({expr}) * on(tenant) group_left(tier, scope) {info}"
+            f' or label_replace(({expr}) unless on(tenant) {info}, "scope", "{conventions.SCOPE_TENANT}", "", "")')
+
+
 def _same(threshold: str) -> str:
     return threshold
 
@@ -34,7 +42,11 @@ class AlertDef:
     """An alert. `history` (normal behaviour before the change) and `settle` (time for the
     signal to show the change) are rendered seconds, i.e. already scaled by the profile;
     `shown` maps a probe value to the alert's $value; `trending` marks signals that move
-    during `for:` (predictions), whose tests keep a margin from the threshold."""
+    during `for:` (predictions), whose tests keep a margin from the threshold; `board` is the
+    dashboard its `dashboard_url` opens; `sustained` (rendered seconds) asks the tests to check
+    the alert still fires that long after the change (an absence must not clear by itself);
+    `shared_too` asks them to check a series without a tenant alerts as the platform;
+    `sample_service` is the service they probe (default: the first of `kind`)."""
 
     name: str
     category: str
@@ -63,6 +75,10 @@ class AlertDef:
     settle: float = 0.0
     shown: Callable[[float], float] = _identity
     trending: bool = False
+    board: str = "overview"
+    sustained: float = 0.0
+    shared_too: bool = False
+    sample_service: str | None = None
 
     @property
     def tenant_scoped(self) -> bool:
@@ -92,7 +108,7 @@ class AlertDef:
         base = f"{self.signal} {self.op} {against}"
         return f"({base}) {self.guard}" if self.guard else base
 
-    def annotations(self, runbook_base_url: str) -> dict[str, str]:
+    def annotations(self, spec: Spec) -> dict[str, str]:
         value = f"{{{{ $value | {self.formats[0]} }}}}"
         if self.objective is not None:
             objective = objective_template(self.objective, self.formats[1])
@@ -101,8 +117,17 @@ class AlertDef:
         return {
             "summary": fill_template(self.summary, self.by, value, objective),
             "description": fill_template(self.description, self.by, value, objective),
-            "runbook_url": f"{runbook_base_url.rstrip('/')}/{conventions.runbook_slug(self.name)}",
+            **self.links(spec),
         }
+
+    def links(self, spec: Spec) -> dict[str, str]:
+        """runbook_url and dashboard_url; the dashboard opens on the alert's tenant (a Go template
+        where the tenant comes from the series, else the platform)."""
+        runbook = f"{spec.runbook_base_url.rstrip('/')}/{conventions.runbook_slug(self.name)}"
+        dashboard = conventions.dashboard_url(spec.grafana.url, self.board)
+        if not self.tenant_scoped:
+            dashboard = dashboard.replace("{{ $labels.tenant }}", conventions.PLATFORM_TENANT)
+        return {"runbook_url": runbook, conventions.DASHBOARD_ANNOTATION: dashboard}
 
     def rules(self, spec: Spec, timing: Timing) -> list[dict]:
         """The alerting rule; a tenant-scoped critical alert becomes a critical rule for
@@ -121,9 +146,13 @@ class AlertDef:
         if self.hold:
             rule["for"] = timing.f(self.hold)
         labels = {**self.static_labels, conventions.CATEGORY: self.category} if self.category else dict(self.static_labels)
+        if self.tenant_scoped:
+            expr = with_tier_and_scope(expr)
+        else:
+            labels[conventions.SCOPE] = conventions.SCOPE_SHARED  # nodes, the pipeline: no tenant owns them
         rule["expr"] = expr
         rule["labels"] = {**labels, conventions.SEVERITY: severity}
-        rule["annotations"] = self.annotations(spec.runbook_base_url)
+        rule["annotations"] = self.annotations(spec)
         return rule
 
     def severity_for(self, spec: Spec, tenant: str) -> str:

@@ -31,7 +31,7 @@ def node_alerts(r: Recorder) -> list[AlertDef]:
             Usage("node_filesystem_avail_bytes", "node_filesystem_size_bytes", usage_extra={"fstype": "ext4"},
                   limit_extra={"fstype": "ext4"}, capacity=1e11, free_instead=True),
             threshold=0.9, bad=0.95, good=0.5, formats=PCT, hold=300, static_labels=PLATFORM,
-            sample_labels={"instance": "node-1:9100", "mountpoint": "/"},
+            sample_labels={"instance": "node-1:9100", "mountpoint": "/"}, board="infrastructure",
         ),
         AlertDef(
             c.ALERT_NODE_CPU, "saturation", "warning",
@@ -40,7 +40,7 @@ def node_alerts(r: Recorder) -> list[AlertDef]:
             f"Node {{instance}} CPUs are {{value}} busy over {t.w(300)} (alert above {{objective}}).",
             Level("node_cpu_seconds_total", extra={"mode": "idle", "cpu": "0"}, counting=True, complement=True),
             threshold=0.9, bad=0.95, good=0.5, formats=PCT, hold=900, settle=t.window(300),
-            static_labels=PLATFORM, sample_labels={"instance": "node-1:9100"},
+            static_labels=PLATFORM, sample_labels={"instance": "node-1:9100"}, board="infrastructure",
         ),
     ]
 

@@ -15,7 +15,8 @@ from tenantwatch.render.prometheus.alertdef import AlertDef
 from tenantwatch.render.prometheus.catalog_kinds import MIN_RPS, TS
 from tenantwatch.render.prometheus.labels import HTTP_EXTRA
 from tenantwatch.render.prometheus.probes_shaped import Shift, Trend
-from tenantwatch.render.prometheus.recording import Recorder, matcher, services_of
+from tenantwatch.render.prometheus.recording import Recorder, matcher, owned, services_of
+from tenantwatch.render.prometheus.recording_workloads import IDS, Workloads
 
 DUR = ("humanizeDuration", "humanizeDuration")
 Z_LIMIT = 3
@@ -31,7 +32,7 @@ def _until(r: Recorder, name: str, summary: str, what: str, seconds_left: str, p
         name, "predictive", "warning", seconds_left, by, summary,
         f"At the current trend {what} of {scope} reaches its limit in {{value}}; prediction horizon {{objective}}.",
         probe, objective="prediction_horizon", op="<", formats=DUR, kind=kind, hold=600,
-        settle=r.t.window(TREND_WINDOW), trending=True, **kw,
+        settle=r.t.window(TREND_WINDOW), trending=True, board="infrastructure", shared_too=True, **kw,
     )
 
 
@@ -39,32 +40,43 @@ def predictive_alerts(r: Recorder) -> list[AlertDef]:
     if not r.spec.intelligent_alerts.predictive:
         return []
     w = r.t.w(TREND_WINDOW)
-    ids = "tenant, namespace, pod, container"
+    pods = Workloads(r)
     free = "kubelet_volume_stats_available_bytes"
+
+    def seconds_until_full(sel: str) -> str:
+        return f"({free}{{{sel}}} / (-deriv({free}{{{sel}}}[{w}]) > 0))"
+
+    memory_limits = pods.pods("kube_pod_container_resource_limits", extra='resource="memory"')
+    limits = f"sum by ({IDS}) ({memory_limits})"
+    working_set = f"sum by ({IDS}) ({pods.pods('container_memory_working_set_bytes')})"
+    growth = f"sum by ({IDS}) ({pods.pods('container_memory_working_set_bytes', lambda s: f'deriv({s}[{w}])')})"
     out = [
-        _until(r, c.ALERT_PREDICT_VOLUME, "Volume {persistentvolumeclaim} fills soon for tenant {tenant}", "volume {persistentvolumeclaim}",
-               f"min by (tenant, persistentvolumeclaim) ({free} / (-deriv({free}[{w}]) > 0))",
+        _until(r, c.ALERT_PREDICT_VOLUME, "Volume {persistentvolumeclaim} of {service} fills soon for tenant {tenant}",
+               "volume {persistentvolumeclaim}",
+               f"min by (tenant, service, persistentvolumeclaim) ({pods.claims(seconds_until_full)})",
                Trend(free, "kubelet_volume_stats_capacity_bytes", relabel=labels.namespaced, falling_free=True),
-               by=("tenant", "persistentvolumeclaim"), sample_labels={"persistentvolumeclaim": "data"}),
+               by=(*TS, "persistentvolumeclaim")),
         _until(r, c.ALERT_PREDICT_CONTAINER_MEMORY, "{service} memory reaches its limit soon for tenant {tenant}", "container memory",
-               f'min by (tenant, service) (label_replace((sum by ({ids}) (kube_pod_container_resource_limits{{resource="memory"}})'
-               f" - sum by ({ids}) (container_memory_working_set_bytes)) / (sum by ({ids}) (deriv(container_memory_working_set_bytes[{w}])) > 0),"
-               ' "service", "$1", "container", "(.+)"))',
+               f"min by (tenant, service) ({pods.service_from_container(f'({limits} - {working_set}) / ({growth} > 0)')})",
                Trend("container_memory_working_set_bytes", "kube_pod_container_resource_limits", limit_extra={"resource": "memory"},
                      relabel=labels.container)),
     ]
     by = "by (tenant, service)"
     if services_of(r.spec, "postgres"):
         sel = matcher(services_of(r.spec, "postgres"))
-        used = f"sum {by} (pg_stat_activity_count{{{sel}}})"
+        used = f"sum {by} ({owned(f'pg_stat_activity_count{{{sel}}}')})"
+        limit = f"max {by} ({owned(f'pg_settings_max_connections{{{sel}}}')})"
+        rising = f"sum {by} ({owned(f'deriv(pg_stat_activity_count{{{sel}}}[{w}])')})"
         out.append(_until(r, c.ALERT_PREDICT_PG_CONNECTIONS, "{service} runs out of connections soon for tenant {tenant}", "connections",
-                          f"(max {by} (pg_settings_max_connections{{{sel}}}) - {used}) / (sum {by} (deriv(pg_stat_activity_count{{{sel}}}[{w}])) > 0)",
+                          f"({limit} - {used}) / ({rising} > 0)",
                           Trend("pg_stat_activity_count", "pg_settings_max_connections", extra={"datname": "app"}), kind="postgres"))
     if services_of(r.spec, "redis"):
         sel = matcher(services_of(r.spec, "redis"))
+        limit = f"max {by} ({owned(f'redis_memory_max_bytes{{{sel}}}')} > 0)"
+        used = f"max {by} ({owned(f'redis_memory_used_bytes{{{sel}}}')})"
+        rising = f"max {by} ({owned(f'deriv(redis_memory_used_bytes{{{sel}}}[{w}])')})"
         out.append(_until(r, c.ALERT_PREDICT_REDIS_MEMORY, "{service} memory reaches maxmemory soon for tenant {tenant}", "memory",
-                          f"(max {by} (redis_memory_max_bytes{{{sel}}} > 0) - max {by} (redis_memory_used_bytes{{{sel}}}))"
-                          f" / (max {by} (deriv(redis_memory_used_bytes{{{sel}}}[{w}])) > 0)",
+                          f"({limit} - {used}) / ({rising} > 0)",
                           Trend("redis_memory_used_bytes", "redis_memory_max_bytes"), kind="redis"))
     return out
 
@@ -83,7 +95,7 @@ def zscore_rules(r: Recorder) -> list[dict]:
 
 
 def _watched(r: Recorder) -> list[str]:
-    return [c.HTTP_REQUEST_RATE, c.HTTP_LATENCY_MEAN, c.http_error_ratio(r.t.w(300))]
+    return [c.HTTP_REQUEST_RATE, c.HTTP_LATENCY_MEAN, c.http_error_ratio("5m")]
 
 
 def anomaly_alerts(r: Recorder) -> list[AlertDef]:
@@ -113,6 +125,6 @@ def anomaly_alerts(r: Recorder) -> list[AlertDef]:
             f"{{service}} {what} is anomalous for tenant {{tenant}}",
             f"{{service}} {what} for tenant {{tenant}} is {{value}}, more than {Z_LIMIT} standard deviations from its last {w}.",
             probe, expr=f"{signal} and on(tenant, service) (abs({r.name(c.zscore(suffix))}) > {Z_LIMIT}) {busy}",
-            bad=bad, good=good, formats=(fmt, fmt), kind="http", hold=hold, history=history, settle=settle,
+            bad=bad, good=good, formats=(fmt, fmt), kind="http", hold=hold, history=history, settle=settle, board="api",
         ))
     return out

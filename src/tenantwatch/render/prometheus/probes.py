@@ -26,7 +26,8 @@ class Timeline:
 
 
 def selector(metric: str, labels: Labels) -> str:
-    inner = ", ".join(f'{k}="{v}"' for k, v in sorted(labels.items()))
+    """A series as promtool input; keys starting with `__` are the test writer's notes, not labels."""
+    inner = ", ".join(f'{k}="{v}"' for k, v in sorted(labels.items()) if not k.startswith("__"))
     return f"{metric}{{{inner}}}"
 
 

@@ -83,6 +83,35 @@ class Shift:
 
 
 @dataclass(frozen=True)
+class GaugeStep:
+    """A gauge at `before` that falls by the value at the change (brokers lost)."""
+
+    metric: str
+    before: float
+    extra: Labels | None = None
+
+    def series(self, labels: Labels, value: float, t: Timeline) -> list[Series]:
+        phases = [(t.change, self.before), (t.steps - t.change, self.before - value)]
+        return [(selector(self.metric, {**labels, **(self.extra or {})}), gauge(phases))]
+
+    def pick(self, lo: float, hi: float) -> float | None:
+        return around(lo, min(hi, self.before))
+
+
+@dataclass(frozen=True)
+class Recorded:
+    """The signal is already a recorded series (one per window name): a value held in each."""
+
+    metrics: tuple[str, ...]
+
+    def series(self, labels: Labels, value: float, t: Timeline) -> list[Series]:
+        return [(selector(metric, labels), gauge([(t.steps, value)])) for metric in self.metrics]
+
+    def pick(self, lo: float, hi: float) -> float | None:
+        return around(lo, min(hi, 1.0))
+
+
+@dataclass(frozen=True)
 class Trend:
     """Usage climbing 1 unit/s towards a fixed limit; the value is the seconds left."""
 

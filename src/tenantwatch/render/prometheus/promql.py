@@ -26,15 +26,28 @@ def objective_template(name: str, fmt: str) -> str:
     return f'{{{{ with printf "{query}" $labels.tenant | query }}}}{{{{ . | first | value | {fmt} }}}}{{{{ end }}}}'
 
 
+# "tenant {tenant}" in alert texts: a shared service's alert speaks of every tenant instead.
+TENANT_PHRASE = "tenant {tenant}"
+SHARED_PHRASE = "all tenants (shared)"
+_WHO = (f'{{{{ if eq $labels.tenant "{conventions.PLATFORM_TENANT}" }}}}{SHARED_PHRASE}'
+        "{{ else }}tenant {{ $labels.tenant }}{{ end }}")
+
+
 def fill_template(text: str, labels: tuple[str, ...], value: str, objective: str) -> str:
     """Turn `{label}`, `{value}`, `{objective}` placeholders into Go template text."""
     fields = {label: f"{{{{ $labels.{label} }}}}" for label in labels}
+    if conventions.TENANT in labels:
+        text = text.replace(TENANT_PHRASE, "{who}")
+        fields["who"] = _WHO
     return text.format(value=value, objective=objective, **fields)
 
 
 def expected_text(text: str, labels: dict[str, str], value: float, objective: float, formats: tuple[str, str]) -> str:
     """What Prometheus prints for a template built by `fill_template` (for generated tests)."""
     value_fmt, objective_fmt = formats
+    tenant = labels.get(conventions.TENANT)
+    if tenant is not None:
+        text = text.replace(TENANT_PHRASE, SHARED_PHRASE if tenant == conventions.PLATFORM_TENANT else f"tenant {tenant}")
     return text.format(value=FORMATTERS[value_fmt](value), objective=FORMATTERS[objective_fmt](objective), **labels)
 
 

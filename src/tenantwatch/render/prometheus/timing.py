@@ -27,6 +27,15 @@ def intervals(spec: Spec, options: RenderOptions) -> tuple[float, float]:
 
 
 @dataclass(frozen=True)
+class Window:
+    """A range window: `name` is its nominal duration (what recording rules are named after,
+    the same in every profile), `expr` the duration the profile really uses."""
+
+    name: str
+    expr: str
+
+
+@dataclass(frozen=True)
 class Timing:
     """Scales durations for one profile; `test_interval` is the promtool step."""
 
@@ -53,6 +62,10 @@ class Timing:
     def w(self, seconds: float) -> str:
         """`window` as a PromQL duration literal."""
         return format_duration(self.window(seconds))
+
+    def span(self, seconds: float) -> Window:
+        """A window named by its nominal duration, sized for this profile."""
+        return Window(format_duration(seconds), self.w(seconds))
 
     def f(self, seconds: float) -> str:
         """`hold` as a PromQL duration literal."""

@@ -2,18 +2,22 @@
 
 For every alert: a tenant breaching its objective fires (exact labels and annotations),
 a healthy tenant stays silent, each overriding tenant is judged by its own objective
-(a value between the default and the override fires for one and not the other), and a
-tenant with `page: false` gets `warning` where others get `critical`. Values come from
-the tenants' real objectives, so the tests follow any spec.
+(a value between the default and the override fires for one and not the other), a
+tenant with `page: false` gets `warning` where others get `critical`, a shared service's
+series (no tenant label) fire once as tenant "platform" with scope "shared", and an
+absence keeps firing after its look-back window. Values come from the tenants' real
+objectives, so the tests follow any spec.
 """
 
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 
 from tenantwatch import conventions
 from tenantwatch.render.prometheus.alertdef import AlertDef
+from tenantwatch.render.prometheus.labels import NAMESPACE, WORKLOAD
 from tenantwatch.render.prometheus.probes import Timeline
 from tenantwatch.render.prometheus.promql import expected_text
 from tenantwatch.render.prometheus.recording import services_of
@@ -22,14 +26,29 @@ from tenantwatch.spec import Spec
 from tenantwatch.spec.units import format_duration
 
 FALLBACK_TENANTS = ("tenant-a", "tenant-b")
+CLAIM = "persistentvolumeclaim"
 MAX_OVERRIDE_CASES = 2
 
 
 @dataclass(frozen=True)
 class Case:
-    tenant: str | None
+    tenant: str | None  # None: an alert no tenant owns; PLATFORM: a shared service's series
     value: float
     fires: bool
+
+
+PLATFORM = conventions.PLATFORM_TENANT
+
+
+def sample_claim(patterns: list[str], workload: str) -> str | None:
+    """A claim name the service's (anchored) claim patterns match: the usual StatefulSet and
+    Deployment names, else each pattern with its classes and wildcards written out."""
+    candidates = [f"{workload}-data", f"data-{workload}-0"]
+    for pattern in patterns:
+        for filler in ("0", "a"):
+            text = re.sub(r"\[[^\]]*\][+*]?|\\[dw][+*]?|\.[+*]", filler, pattern)
+            candidates.append(re.sub(r"\\(.)", r"\1", text.strip("^$")))
+    return next((c for c in candidates if any(re.fullmatch(p, c) for p in patterns)), None)
 
 
 class TestWriter:
@@ -42,17 +61,58 @@ class TestWriter:
         self.paging = [t for t in self.pool if spec.pages(t)]
         self.silent_pagers = [t for t in spec.tenants if not spec.pages(t)]
 
+    def _probed(self, d: AlertDef, services: list[str]) -> list[str]:
+        """The services a case may probe: for a volume alert, those with a claim name the
+        tests can write (one that the service's claim patterns match)."""
+        if CLAIM in d.by:
+            return [s for s in services if self._claim(s) is not None]
+        return services
+
+    def _service(self, d: AlertDef, tenant: str | None) -> str:
+        """The service a case probes: a shared one for the platform's case."""
+        if tenant == PLATFORM:
+            return self._shared_service(d) or ""
+        if d.sample_service:
+            return d.sample_service
+        return self._probed(d, services_of(self.spec, d.kind) if d.kind else list(self.spec.services))[0]
+
+    def _shared_service(self, d: AlertDef) -> str | None:
+        if not d.shared_too or not d.tenant_scoped:
+            return None
+        shared = [n for n, s in self.spec.services.items() if s.shared and (d.kind is None or s.kind == d.kind)]
+        shared = self._probed(d, shared)
+        return shared[0] if shared else None
+
+    def _claim(self, service: str) -> str | None:
+        entry = self.spec.services[service]
+        return sample_claim(entry.volume_patterns(service), entry.workload(service))
+
     def _labels(self, d: AlertDef, tenant: str | None) -> dict[str, str]:
+        """The alert's labels from `by` for a case (what the rule aggregates to)."""
+        service = self._service(d, tenant)
         out = {}
         for label in d.by:
             if label == conventions.TENANT:
                 out[label] = tenant or ""
             elif label == conventions.SERVICE:
-                kinds = services_of(self.spec, d.kind) if d.kind else list(self.spec.services)
-                out[label] = kinds[0]
+                out[label] = service
+            elif label == CLAIM:
+                out[label] = self._claim(service) or ""
             else:
                 out[label] = d.sample_labels[label]
         return out
+
+    def _inputs(self, d: AlertDef, tenant: str | None) -> dict[str, str]:
+        """What the probe labels its series with: the platform's carry no tenant, and live in
+        the shared service's namespace (private `__` keys for the pod-level probes)."""
+        labels = self._labels(d, tenant)
+        service = self._service(d, tenant)
+        if service:
+            labels[WORKLOAD] = self.spec.services[service].workload(service)
+        if tenant == PLATFORM:
+            del labels[conventions.TENANT]
+            labels[NAMESPACE] = self.spec.services[service].namespace
+        return labels
 
     def _margin(self, d: AlertDef) -> float:
         return self.t.hold(d.hold) + 2 * self.t.test_interval if d.trending else 0.0
@@ -79,6 +139,8 @@ class TestWriter:
             main += self._case(d, tenant, healthy)
         if d.severity == "critical" and self.silent_pagers:
             main += self._case(d, self.silent_pagers[0], False)
+        if self._shared_service(d):
+            main += self._case(d, PLATFORM, False)
         groups = [main]
         if own is not None:
             for tenant in self._distinct_overrides(d):
@@ -119,38 +181,55 @@ class TestWriter:
         step = self.t.test_interval
         change = math.ceil(d.history / step) if d.history else 0
         steps = change + math.ceil(d.settle / step) + math.ceil(self.t.hold(d.hold) / step) + 3
+        if d.sustained:  # healthy series must outlive the later check
+            steps = max(steps, change + 3 + math.ceil(d.sustained / step))
         return Timeline(step, steps, change)
+
+    def evaluations(self, d: AlertDef, t: Timeline) -> list[float]:
+        """When to check: once the alert must fire, and with `sustained` again once the
+        look-back window has run past the change."""
+        if not d.sustained:
+            return [(t.steps - 1) * t.interval]
+        fired = t.change + math.ceil(d.settle / t.interval) + math.ceil(self.t.hold(d.hold) / t.interval) + 2
+        return [fired * t.interval, (t.steps - 1) * t.interval]
+
+    def _scope(self, tenant: str | None) -> dict[str, str]:
+        """The tier and scope labels the rule adds from the tenant's info line."""
+        if tenant is None or tenant == PLATFORM:
+            return {conventions.SCOPE: conventions.SCOPE_SHARED}
+        tier = self.spec.tier_of(tenant)
+        return {conventions.SCOPE: conventions.SCOPE_TENANT, **({conventions.TIER: tier} if tier else {})}
 
     def expected(self, d: AlertDef, case: Case) -> dict:
         labels = self._labels(d, case.tenant)
         severity = d.severity_for(self.spec, case.tenant) if case.tenant else d.severity
-        exp_labels = {**labels, **d.static_labels, conventions.SEVERITY: severity}
+        exp_labels = {**labels, **d.static_labels, **self._scope(case.tenant), conventions.SEVERITY: severity}
         if d.category:
             exp_labels[conventions.CATEGORY] = d.category
-        objective = d.objective_for(self.spec, case.tenant or conventions.PLATFORM_TENANT)
+        objective = d.objective_for(self.spec, case.tenant or PLATFORM)
         annotations = {
             key: expected_text(text, labels, d.shown(case.value), objective, d.formats)
             for key, text in (("summary", d.summary), ("description", d.description))
         }
-        annotations["runbook_url"] = d.annotations(self.spec.runbook_base_url)["runbook_url"]
+        tenant = labels.get(conventions.TENANT, "")
+        annotations.update({key: link.replace("{{ $labels.tenant }}", tenant) for key, link in d.links(self.spec).items()})
         return {"exp_labels": exp_labels, "exp_annotations": annotations}
 
     def groups(self, d: AlertDef) -> list[dict]:
         t = self.timeline(d)
         out = []
+        evals = self.evaluations(d, t)
         for cases in self.case_groups(d):
             series = []
             for case in cases:
-                series += d.probe.series(self._labels(d, case.tenant), case.value, t)
-            what = ", ".join(f"{c.tenant or 'platform'}={c.value:g} {'fires' if c.fires else 'silent'}" for c in cases)
+                series += d.probe.series(self._inputs(d, case.tenant), case.value, t)
+            what = ", ".join(f"{c.tenant or PLATFORM}={c.value:g} {'fires' if c.fires else 'silent'}" for c in cases)
+            expected = [self.expected(d, c) for c in cases if c.fires]
             out.append({
                 "name": f"{d.name}: {what}",
                 "interval": format_duration(t.interval),
                 "input_series": [{"series": s, "values": v} for s, v in series],
-                "alert_rule_test": [{
-                    "eval_time": format_duration((t.steps - 1) * t.interval),
-                    "alertname": d.name,
-                    "exp_alerts": [self.expected(d, c) for c in cases if c.fires],
-                }],
+                "alert_rule_test": [{"eval_time": format_duration(at), "alertname": d.name, "exp_alerts": expected}
+                                    for at in evals],
             })
         return out

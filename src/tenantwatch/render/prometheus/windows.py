@@ -8,7 +8,7 @@ from importlib import resources
 
 import yaml
 
-from tenantwatch.render.prometheus.timing import Timing
+from tenantwatch.render.prometheus.timing import Timing, Window
 from tenantwatch.spec.units import parse_duration
 
 
@@ -16,8 +16,8 @@ from tenantwatch.spec.units import parse_duration
 class BurnWindow:
     """Alert when both windows burn faster than `factor` times the sustainable rate."""
 
-    long: str
-    short: str
+    long: Window
+    short: Window
     factor: float
 
 
@@ -27,20 +27,20 @@ def _table() -> dict[str, list[dict]]:
 
 
 def burn_windows(speed: str, slo_period: float, timing: Timing) -> list[BurnWindow]:
-    """The window pairs of `page` or `ticket`, with windows in PromQL duration syntax."""
+    """The window pairs of `page` or `ticket` for this profile."""
     out = []
     for row in _table()[speed]:
         long, short = parse_duration(row["long"]), parse_duration(row["short"])
         factor = round(row["budget"] * slo_period / long, 6)
-        out.append(BurnWindow(timing.w(long), timing.w(short), factor))
+        out.append(BurnWindow(timing.span(long), timing.span(short), factor))
     return out
 
 
-def all_windows(slo_period: float, timing: Timing) -> list[str]:
+def all_windows(slo_period: float, timing: Timing) -> list[Window]:
     """Every distinct window an SLO rule reads, for the ratio recording rules."""
-    seen: dict[str, None] = {}
+    seen: dict[str, Window] = {}
     for speed in ("page", "ticket"):
         for w in burn_windows(speed, slo_period, timing):
-            seen.setdefault(w.long)
-            seen.setdefault(w.short)
-    return list(seen)
+            seen.setdefault(w.long.name, w.long)
+            seen.setdefault(w.short.name, w.short)
+    return list(seen.values())
