@@ -6,6 +6,7 @@ from typing import Callable, Iterator
 
 import pytest
 from channel_recorder import ChannelRecorder
+from smtp_server import Mailbox, start
 
 from tenantwatch.channels import Notification
 
@@ -16,12 +17,21 @@ def recorder() -> Iterator[ChannelRecorder]:
         yield server
 
 
+@pytest.fixture
+def smtp(port: int) -> Iterator[tuple[Mailbox, int]]:
+    mailbox = Mailbox()
+    controller = start(mailbox, port)
+    yield mailbox, port
+    controller.stop()
+
+
 def _notification(**changes: object) -> Notification:
     fields: dict[str, object] = dict(
         incident_id=42, tenant="acme", title="API latency above objective", severity="critical",
         event="trigger", level="L1", services=("api", "db"), root_cause="db",
         summary="p95 latency is 870ms, objective 200ms", url="https://tw.example.com/incidents/42",
         labels={"tenant": "acme", "service": "api", "severity": "critical"},
+        runbook_url="https://runbooks.example.com/api-latency",
     )
     fields.update(changes)
     return Notification(**fields)  # type: ignore[arg-type]

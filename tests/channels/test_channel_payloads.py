@@ -109,6 +109,8 @@ def test_webhook_posts_the_whole_notification(recorder, notification):
         "services": ["api", "db"], "root_cause": "db", "summary": "p95 latency is 870ms, objective 200ms",
         "url": "https://tw.example.com/incidents/42",
         "labels": {"tenant": "acme", "service": "api", "severity": "critical"},
+        "runbook_url": "https://runbooks.example.com/api-latency", "dashboard_url": None, "caused_by": None,
+        "affected_tenants": [], "severity_raised": False,
     }
 
 
@@ -130,7 +132,7 @@ def test_long_alert_text_stays_within_the_services_limits(recorder, make_notific
 
 @pytest.mark.parametrize("url", ["/incidents/42", "javascript:alert(1)", "https://x/ with space", None])
 def test_a_link_that_services_would_refuse_is_left_out(recorder, make_notification, url):
-    notification = make_notification(url=url)
+    notification = make_notification(url=url, runbook_url=url, dashboard_url=url)
     for config in (SlackChannel(type="slack", webhook_url=recorder.url("/s")),
                    DiscordChannel(type="discord", webhook_url=recorder.url("/d")),
                    PagerDutyChannel(type="pagerduty", routing_key="k", url=recorder.url("/p"))):

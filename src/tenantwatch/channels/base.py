@@ -27,8 +27,13 @@ class Notification:
     services: tuple[str, ...] = ()
     root_cause: str | None = None
     summary: str = ""
-    url: str | None = None
+    url: str | None = None  # the incident's dashboard page
     labels: Mapping[str, str] = field(default_factory=dict)
+    runbook_url: str | None = None  # the alert's runbook_url annotation
+    dashboard_url: str | None = None  # the alert's dashboard_url annotation (Grafana)
+    caused_by: int | None = None  # the platform incident this one follows from: not a separate outage
+    affected_tenants: tuple[str, ...] = ()  # of a platform incident (a shared service's outage)
+    severity_raised: bool = False  # a trigger saying the severity rose to `severity`
 
     @property
     def dedup_key(self) -> str:

@@ -20,6 +20,8 @@ DEFAULT_COLOUR = "#439fe0"
 HEADLINE = "headline.txt.j2"
 MAX_LINK = 2000
 EVENT_WORDS = {"trigger": "TRIGGERED", "acknowledge": "ACKNOWLEDGED", "resolve": "RESOLVED"}
+RAISED_WORD = "SEVERITY RAISED"
+MOST_TENANTS_SHOWN = 10
 
 
 def colour(notification: Notification) -> str:
@@ -53,11 +55,13 @@ def context(notification: Notification) -> dict[str, Any]:
     """
     words = {
         "n": notification,
-        "event_word": EVENT_WORDS.get(notification.event, notification.event.upper()),
+        "event_word": RAISED_WORD if notification.severity_raised else EVENT_WORDS.get(notification.event, notification.event.upper()),
         "severity_word": notification.severity.upper(),
         "services": ", ".join(notification.services),
         "colour": colour(notification),
         "link": link(notification),
+        "links": links(notification),
+        "affected": affected(notification),
     }
     line = _environment().get_template(HEADLINE).render(words)
     return {**words, "headline": one_line(line)}
@@ -73,11 +77,33 @@ def headline(notification: Notification) -> str:
     return context(notification)["headline"]
 
 
-def link(notification: Notification) -> str | None:
-    """The incident URL if it is absolute http(s): Slack and Discord refuse a whole message
-    (HTTP 400) over a malformed link, so a bad one is left out rather than sent."""
-    url = notification.url or ""
+def safe_url(url: str | None) -> str | None:
+    """The URL if it is absolute http(s): Slack and Discord refuse a whole message (HTTP 400)
+    over a malformed link, so a bad one is left out rather than sent."""
+    url = url or ""
     return url if url.startswith(("https://", "http://")) and len(url) <= MAX_LINK and " " not in url else None
+
+
+def link(notification: Notification) -> str | None:
+    """The incident's dashboard page, if usable."""
+    return safe_url(notification.url)
+
+
+def links(notification: Notification) -> list[tuple[str, str]]:
+    """(label, URL) of every usable link: the incident page, the alert's runbook and dashboard."""
+    candidates = (("Open incident", notification.url), ("Runbook", notification.runbook_url),
+                  ("Dashboard", notification.dashboard_url))
+    return [(label, url) for label, raw in candidates if (url := safe_url(raw))]
+
+
+def affected(notification: Notification) -> str:
+    """`3 tenants: acme, globex, initech` for a platform incident, else empty."""
+    tenants = notification.affected_tenants
+    if not tenants:
+        return ""
+    shown = ", ".join(tenants[:MOST_TENANTS_SHOWN]) + (f" and {len(tenants) - MOST_TENANTS_SHOWN} more"
+                                                       if len(tenants) > MOST_TENANTS_SHOWN else "")
+    return f"{len(tenants)} tenant{'s' if len(tenants) != 1 else ''}: {shown}"
 
 
 def one_line(text: str) -> str:
@@ -92,7 +118,7 @@ def truncate(text: str, limit: int) -> str:
 
 def facts(notification: Notification) -> list[tuple[str, str]]:
     """The name/value pairs every rich message shows beside its text."""
-    return [
+    pairs = [
         ("Tenant", notification.tenant),
         ("Severity", notification.severity),
         ("Level", notification.level),
@@ -100,3 +126,8 @@ def facts(notification: Notification) -> list[tuple[str, str]]:
         ("Root cause", notification.root_cause or "-"),
         ("Incident", f"#{notification.incident_id}"),
     ]
+    if notification.caused_by is not None:
+        pairs.append(("Caused by", f"platform incident #{notification.caused_by}"))
+    if notification.affected_tenants:
+        pairs.append(("Affected", affected(notification)))
+    return pairs

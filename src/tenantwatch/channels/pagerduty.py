@@ -12,7 +12,7 @@ from typing import Any, Mapping
 
 from tenantwatch.channels.base import Notification, SendResult, register
 from tenantwatch.channels.http import post_json
-from tenantwatch.channels.messages import link, render, truncate
+from tenantwatch.channels.messages import link, links, render, truncate
 from tenantwatch.secrets import resolve_secret
 from tenantwatch.spec.models import PagerDutyChannel
 
@@ -20,6 +20,7 @@ SUMMARY_LIMIT = 1024
 SOURCE = "tenantwatch"
 # PagerDuty knows critical, error, warning, info; anything else is reported as error.
 SEVERITIES = {"critical": "critical", "error": "error", "warning": "warning", "info": "info"}
+LINK_TEXTS = {"Open incident": "Open the incident in tenantwatch"}
 
 
 def payload(routing_key: str, notification: Notification) -> dict[str, Any]:
@@ -45,13 +46,17 @@ def payload(routing_key: str, notification: Notification) -> dict[str, Any]:
             "root_cause": notification.root_cause,
             "summary": notification.summary,
             "labels": dict(notification.labels),
+            "runbook_url": notification.runbook_url,
+            "dashboard_url": notification.dashboard_url,
+            "affected_tenants": list(notification.affected_tenants),
         },
     }
     body["client"] = SOURCE
     url = link(notification)
     if url:
         body["client_url"] = url
-        body["links"] = [{"href": url, "text": "Open the incident in tenantwatch"}]
+    if links(notification):
+        body["links"] = [{"href": href, "text": LINK_TEXTS.get(label, label)} for label, href in links(notification)]
     return body
 
 

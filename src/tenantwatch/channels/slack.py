@@ -13,7 +13,7 @@ from typing import Any, Mapping
 
 from tenantwatch.channels.base import Notification, SendResult, register
 from tenantwatch.channels.http import post_json
-from tenantwatch.channels.messages import colour, facts, headline, link, render, slack_escape, truncate
+from tenantwatch.channels.messages import colour, facts, headline, links, render, slack_escape, truncate
 from tenantwatch.secrets import resolve_secret
 from tenantwatch.spec.models import SlackChannel
 
@@ -33,10 +33,10 @@ def payload(config: SlackChannel, notification: Notification) -> dict[str, Any]:
             for name, value in facts(notification)
         ]},
     ]
-    url = link(notification)
-    if url:
+    buttons = links(notification)
+    if buttons:
         blocks.append({"type": "actions", "elements": [
-            {"type": "button", "text": {"type": "plain_text", "text": "Open incident"}, "url": url},
+            {"type": "button", "text": {"type": "plain_text", "text": label}, "url": url} for label, url in buttons
         ]})
     body: dict[str, Any] = {
         "text": slack_escape(line),

@@ -28,6 +28,11 @@ def payload(notification: Notification) -> dict[str, Any]:
         "summary": notification.summary,
         "url": notification.url,
         "labels": dict(notification.labels),
+        "runbook_url": notification.runbook_url,
+        "dashboard_url": notification.dashboard_url,
+        "caused_by": notification.caused_by,
+        "affected_tenants": list(notification.affected_tenants),
+        "severity_raised": notification.severity_raised,
     }
 
 
