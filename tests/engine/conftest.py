@@ -118,6 +118,26 @@ def make_spec(recorder_url: str = "http://127.0.0.1:9", **changes: Any):  # type
     return result.spec
 
 
+# The reference services with db and cache shared by every tenant, and a fourth tenant that
+# uses only the worker (so a database outage does not affect it).
+SHARED_SERVICES = {
+    "api": {"kind": "http", "depends_on": ["db", "cache", "recommender"]},
+    "db": {"kind": "postgres", "shared": True},
+    "cache": {"kind": "redis", "shared": True},
+    "recommender": {"kind": "model", "depends_on": ["db"]},
+    "jobs": {"kind": "worker"},
+}
+SHARED_TENANTS = {
+    "acme": {"tier": "enterprise"}, "globex": {"tier": "standard"},
+    "initech": {"tier": "free"}, "hooli": {"tier": "standard", "services": ["jobs"]},
+}
+
+
+def shared_spec(recorder_url: str = "http://127.0.0.1:9", **changes: Any):  # type: ignore[no-untyped-def]
+    """make_spec with shared db and cache (see SHARED_SERVICES)."""
+    return make_spec(recorder_url, services=SHARED_SERVICES, tenants=SHARED_TENANTS, **changes)
+
+
 @dataclass
 class Engine:
     client: TestClient
@@ -170,6 +190,12 @@ def alert(tenant: str = "acme", service: str | None = "api", name: str = "HighEr
         "generatorURL": "http://prometheus/graph",
         "fingerprint": fingerprint or f"{tenant}-{service}-{name}",
     }
+
+
+def platform_alert(service: str = "db", name: str = "TenantPostgresDown", severity: str = "critical",
+                   **changes: Any) -> dict[str, Any]:
+    """A shared service's health alert as the rules send it: tenant platform, scope shared."""
+    return alert(tenant="platform", service=service, name=name, severity=severity, scope="shared", **changes)
 
 
 def webhook(alerts: list[dict[str, Any]], **extra: Any) -> dict[str, Any]:

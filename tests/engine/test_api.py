@@ -114,7 +114,7 @@ def test_ack_and_resolve_record_who_and_are_audited(engine: Engine) -> None:
     path = f"/api/v1/incidents/{incident['id']}"
     acked = engine.client.post(path + "/ack", headers=engine.auth("acme")).json()
     assert acked["status"] == "acknowledged" and acked["acknowledged_by"] == "alice"
-    resolved = engine.client.post(path + "/resolve", headers=engine.auth("acme")).json()
+    resolved = engine.client.post(path + "/resolve", json={"force": True}, headers=engine.auth("acme")).json()
     assert resolved["status"] == "resolved"
     assert [(e["kind"], e["who"]) for e in resolved["timeline"]][-2:] == [("acknowledged", "alice"), ("resolved", "alice")]
     conflict = engine.client.post(path + "/ack", headers=engine.auth("acme"))
@@ -158,3 +158,44 @@ def test_a_batch_is_one_timeline_line_per_incident(engine: Engine) -> None:
     assert opened["kind"] == "opened" and opened["detail"] == "A0 on api (warning)"
     assert fired["kind"] == "alert.fired" and fired["detail"].startswith("12 alerts: A1 on api (warning), A2 on api")
     assert fired["detail"].endswith("and 2 more")
+
+
+def test_resolving_while_an_alert_fires_needs_force_and_the_alert_then_opens_a_new_incident(engine: Engine) -> None:
+    engine.post([alert(), alert(name="HighLatency")])
+    engine.post([alert(name="HighLatency", status="resolved")])
+    [incident] = engine.incidents()
+    path = f"/api/v1/incidents/{incident['id']}/resolve"
+    for body in ({}, {"force": False}, None):
+        refused = engine.client.post(path, json=body, headers=engine.auth("acme"))
+        assert refused.status_code == 409, refused.text
+        error = refused.json()["error"]
+        assert error["code"] == "still_firing"
+        assert "HighErrorRate on api" in error["message"] and "HighLatency" not in error["message"]
+        assert '{"force": true}' in error["message"]
+    for bad in ({"force": "maybe"}, {"forced": True}):
+        assert engine.client.post(path, json=bad, headers=engine.auth("acme")).status_code == 422
+    assert engine.incidents()[0]["status"] == "open"
+    forced = engine.client.post(path, json={"force": True}, headers=engine.auth("acme")).json()
+    assert forced["status"] == "resolved" and forced["timeline"][-1]["detail"] == "forced while 1 alert(s) still fire"
+    # Alertmanager sends the still-firing alert again (same fingerprint and startsAt): a new incident
+    again = engine.post([alert()]).json()
+    assert again["new"] == 0 and again["incidents"] != [incident["id"]]
+    newest, old = engine.incidents()
+    assert (newest["status"], old["status"]) == ("open", "resolved")
+    assert [a["labels"]["alertname"] for a in newest["alerts"]] == ["HighErrorRate"]
+    assert engine.post([alert()]).json()["incidents"] == []  # and only once
+    engine.post([alert(status="resolved")])
+    assert [i["status"] for i in engine.incidents()] == ["resolved", "resolved"]
+    audit = engine.client.get("/api/v1/audit", headers=engine.auth("acme")).json()["items"]
+    assert [e["detail"] for e in audit if e["action"] == "incident.resolve"] == [{"incident": incident["id"], "force": True}]
+
+
+def test_a_tenant_key_naming_another_tenant_gets_403_and_its_own_is_fine(engine: Engine) -> None:
+    engine.post([alert(tenant="acme"), alert(tenant="globex")])
+    for path in ("/api/v1/audit", "/api/v1/incidents"):
+        other = engine.client.get(path, params={"tenant": "globex"}, headers=engine.auth("acme"))
+        assert other.status_code == 403 and other.json()["error"]["code"] == "forbidden", path
+        assert "globex" not in other.text
+        own = engine.client.get(path, params={"tenant": "acme"}, headers=engine.auth("acme"))
+        assert own.status_code == 200 and {i["tenant"] for i in own.json()["items"]} == {"acme"}, path
+    assert [i["tenant"] for i in engine.incidents("admin", tenant="globex")] == ["globex"]

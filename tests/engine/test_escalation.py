@@ -178,3 +178,51 @@ def test_the_service_loop_notifies_on_its_own_and_beats(sqlite_store: Store, rec
                 if line.startswith("tenantwatch_scheduler_last_run_timestamp_seconds ")]
     assert sorted(paths(recorder)) == ["/discord-team", "/slack-alerts"]
     assert beat and float(beat[0].split()[1]) > time.time() - 60
+
+
+def test_a_severity_rise_is_told_at_once_not_at_the_next_level(engine: Engine, recorder: Recorder) -> None:
+    engine.post([alert(severity="warning")])
+    engine.tick()
+    engine.clock.advance(60)
+    engine.post([alert(name="ServiceDown", severity="critical")])  # joins the same incident
+    engine.tick()
+    title = "acme: HighErrorRate on api of acme"
+    for path in ("/slack-alerts", "/discord-team"):
+        said = [b.get("text") or b.get("content") for b in recorder.bodies(path)]
+        assert said == [f"[TRIGGERED] [WARNING] {title}", f"[SEVERITY RAISED] [CRITICAL] {title}"]
+    [incident] = engine.incidents()
+    assert incident["severity"] == "critical"
+    assert [e["detail"] for e in incident["timeline"] if e["kind"] == "severity"] == [
+        "warning -> critical; telling discord-team, slack-alerts"]
+    assert "slack-alerts (severity raised to critical)" in [e["detail"] for e in incident["timeline"] if e["kind"] == "notified"]
+    engine.post([alert(name="Deadlocks", severity="critical", service="db")])  # joins; no rise, no message
+    engine.tick()
+    assert len(recorder.requests) == 4
+    engine.clock.advance(14 * 60)  # the levels it now qualifies for are planned as before: L3 at 15 min
+    engine.tick()
+    assert [b["event_action"] for b in recorder.bodies("/pagerduty")] == ["trigger"]
+
+
+def test_notifications_link_the_dashboard_page_and_the_alerts_runbook(sqlite_store: Store, recorder: Recorder) -> None:
+    spec = make_spec(recorder.url, engine={"url": "http://127.0.0.1:8080", "public_url": "https://tw.example.com/"})
+    engine = build_engine(sqlite_store, spec, FakeClock(T0))
+    firing = alert(severity="critical")
+    firing["annotations"].update(runbook_url="https://runbooks.example.com/tenantwatch/HighErrorRate",
+                                 dashboard_url="https://grafana.example.com/d/tenantwatch-api?var-tenant=acme")
+    engine.post([firing])
+    for step in (0, 900):
+        engine.clock.advance(step)
+        engine.tick()
+    [incident] = engine.incidents()
+    page = f"https://tw.example.com/ui/incidents/{incident['id']}"
+    [buttons] = [b["elements"] for b in recorder.bodies("/slack-alerts")[0]["blocks"] if b["type"] == "actions"]
+    assert [(e["text"]["text"], e["url"]) for e in buttons] == [
+        ("Open incident", page), ("Runbook", firing["annotations"]["runbook_url"]),
+        ("Dashboard", firing["annotations"]["dashboard_url"])]
+    discord = recorder.bodies("/discord-team")[0]["embeds"][0]
+    assert discord["url"] == page and firing["annotations"]["runbook_url"] in discord["description"]
+    [pagerduty] = recorder.bodies("/pagerduty")
+    assert pagerduty["client_url"] == page
+    assert firing["annotations"]["runbook_url"] in [link["href"] for link in pagerduty["links"]]
+    # the linked page exists: the dashboard asks for a login (a missing page would be a 404)
+    assert engine.client.get(f"/ui/incidents/{incident['id']}", follow_redirects=False).status_code == 303

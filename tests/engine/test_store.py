@@ -20,7 +20,7 @@ from tests.engine.conftest import T0, alert, build_engine, make_spec
 def test_migrations_are_idempotent_and_at_head(db_url: str, store: Store) -> None:
     again = open_store(db_url)
     with again.read() as session:
-        assert session.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0002"
+        assert session.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0003"
     again.close()
     assert store.ping()
 

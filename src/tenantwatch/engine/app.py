@@ -7,7 +7,8 @@ App state, for routes and for the web dashboard (tenantwatch.web, included when 
 - `app.state.verify_key` `(token) -> Principal | None`; Principal has kind (tenant|admin|intake),
                          name and tenant
 - `app.state.events`     the Broadcaster: `async with app.state.events.subscribe() as q`
-                         yields {"type": "incident", "id", "tenant", "status", "kind"} dicts
+                         yields {"type": "incident", "id", "tenant", "status", "kind"} dicts,
+                         and {"type": "key", "id"} when a key is revoked
 - `app.state.engine`     the EngineService (intake, incidents, acknowledge, resolve)
 - `app.state.scheduler`, `app.state.metrics`, `app.state.clock`
 """
@@ -26,7 +27,7 @@ from fastapi import FastAPI
 
 from tenantwatch import __version__
 from tenantwatch.engine.api import errors
-from tenantwatch.engine.api.routes import alertmanager, audit, health, incidents
+from tenantwatch.engine.api.routes import alertmanager, audit, health, incidents, keys
 from tenantwatch.engine.auth import verify_key
 from tenantwatch.engine.clock import Clock, SystemClock
 from tenantwatch.engine.config import EngineConfig
@@ -110,7 +111,7 @@ def create_app(config: EngineConfig, store: Store, *, clock: Clock | None = None
     app.state.engine = EngineService(store, config, clock, metrics, events, scheduler)
     errors.install(app)
     app.include_router(health.router)
-    for module in (alertmanager, incidents, audit):
+    for module in (alertmanager, incidents, audit, keys):
         app.include_router(module.router, prefix=API_PREFIX)
     _include_web(app)
     app.add_middleware(RequestTimer, metrics=metrics)

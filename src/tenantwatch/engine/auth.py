@@ -1,8 +1,9 @@
-"""API keys: created once, shown once, stored as a SHA-256 hash, verified in constant time.
+"""API keys: created once, shown once, stored as a SHA-256 hash, verified in constant time,
+listed without their secret, revoked at once (every call verifies the key again).
 
 A key is a 256-bit random token, so a plain SHA-256 (no salt, no slow hash) is enough: the
 hash lookup never reveals anything an attacker could brute-force. The key's `name` is what
-timelines and the audit log show as "who".
+timelines and the audit log show as "who". Creating and revoking a key are audited.
 
 `verify_key(store, token)` is the function the web dashboard uses too: token -> Principal.
 """
@@ -13,7 +14,7 @@ import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass
-from typing import Iterable, Literal
+from typing import Any, Iterable, Literal
 
 from sqlalchemy import select
 
@@ -59,6 +60,33 @@ def create_key(store: Store, *, kind: KeyKind, tenant: str | None = None, name: 
         session.add(ApiKey(name=name, kind=kind, tenant=tenant, key_hash=hash_token(token), created_at=now))
         record(session, at=now, who=name, tenant=tenant, action="key.create", detail={"kind": kind, "name": name})
     return token
+
+
+def key_json(key: ApiKey) -> dict[str, Any]:
+    """What may be shown of a key: never its secret or hash. `scope` is tenant, admin or intake."""
+    return {"id": key.id, "name": key.name, "scope": key.kind, "tenant": key.tenant,
+            "created_at": key.created_at.isoformat(), "revoked_at": key.revoked_at.isoformat() if key.revoked_at else None,
+            "revoked": key.revoked_at is not None}
+
+
+def list_keys(store: Store) -> list[dict[str, Any]]:
+    with store.read() as session:
+        return [key_json(key) for key in session.scalars(select(ApiKey).order_by(ApiKey.id))]
+
+
+def revoke_key(store: Store, key_id: int, *, who: str, clock: Clock | None = None) -> dict[str, Any] | None:
+    """Revoke a key (at once: every call verifies it again); None for an unknown id. Revoking
+    a revoked key changes nothing."""
+    now = (clock or SystemClock()).now()
+    with store.write() as session:
+        key = session.get(ApiKey, key_id)
+        if key is None:
+            return None
+        if key.revoked_at is None:
+            key.revoked_at = now
+            record(session, at=now, who=who, tenant=key.tenant, action="key.revoke",
+                   detail={"id": key.id, "kind": key.kind, "name": key.name})
+        return key_json(key)
 
 
 def verify_key(store: Store, token: str | None, extra_intake: Iterable[str] = ()) -> Principal | None:

@@ -1,25 +1,71 @@
-"""The engine's commands (`serve`, `keys create`), registered on the main Typer app by cli.py.
+"""The engine's commands (`serve`, `keys create|list|revoke`), registered on the main Typer app
+by cli.py.
 
 Engine modules are imported inside the commands so that `tenantwatch --help` stays quick."""
 
 from __future__ import annotations
 
+import difflib
+import json
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Optional
+from typing import TYPE_CHECKING, Iterator, Optional
 
 import typer
 from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
 
 from tenantwatch.spec.units import parse_duration
 
+if TYPE_CHECKING:
+    from tenantwatch.engine.store import Store
+
 err = Console(stderr=True, soft_wrap=True)
+out = Console()
 keys_app = typer.Typer(help="API keys of the engine (tenant, admin, intake).", no_args_is_help=True)
 DB_HELP = "Database URL: sqlite:///FILE or postgresql+psycopg://USER@HOST:PORT/DB (default: TENANTWATCH_DB or sqlite:///./tenantwatch.db)."
+CLI_WHO = "cli"  # who the audit log names for keys revoked on the command line
 
 
 def _fail(message: str, code: int = 1) -> typer.Exit:
     err.print(message, markup=False, highlight=False)
     return typer.Exit(code)
+
+
+@contextmanager
+def _store(db: str | None) -> Iterator[Store]:
+    """The opened (and migrated) store, closed afterwards; an unusable URL exits 1 with why."""
+    from tenantwatch.engine.store import StoreError, open_store
+
+    try:
+        store = open_store(db)
+    except StoreError as exc:
+        raise _fail(str(exc))
+    try:
+        yield store
+    finally:
+        store.close()
+
+
+def _check_tenant_in_spec(tenant: str, spec_path: Path) -> None:
+    """Exit 2 unless the spec (valid) has the tenant; the message suggests the known ones."""
+    from tenantwatch.engine.server import load_engine_spec
+    from tenantwatch.spec import SpecError
+
+    try:
+        spec = load_engine_spec(spec_path)
+    except SpecError as exc:
+        for issue in exc.issues:
+            err.print(f"{issue.path}: {issue.message}", markup=False, highlight=False)
+        raise _fail(f"--spec: {spec_path} is not a valid spec", 2)
+    if tenant in spec.tenants:
+        return
+    known = sorted(spec.tenants)
+    close = difflib.get_close_matches(tenant, known, n=1)
+    hint = f"did you mean {close[0]!r}? " if close else ""
+    listing = ", ".join(known[:20]) + (f" and {len(known) - 20} more" if len(known) > 20 else "")
+    raise _fail(f"--tenant: tenant {tenant!r} is not in {spec_path}; {hint}known tenants: {listing or 'none'}", 2)
 
 
 def serve(
@@ -63,17 +109,17 @@ def keys_create(
     admin: bool = typer.Option(False, "--admin", help="A key that sees every tenant."),
     intake: bool = typer.Option(False, "--intake", help="A key that may only post alerts (Alertmanager's)."),
     name: Optional[str] = typer.Option(None, "--name", help="Who the key stands for in timelines and the audit log."),
+    spec: Optional[Path] = typer.Option(None, "--spec", help="Refuse a --tenant that this spec does not have (exit 2)."),
     db: Optional[str] = typer.Option(None, "--db", help=DB_HELP),
 ) -> None:
     """Create an API key and print it alone on stdout (it is shown once and stored hashed).
 
     Examples:
 
-    * `tenantwatch keys create --tenant acme --name alice`
+    * `tenantwatch keys create --tenant acme --name alice --spec platform.yaml`
     * `tenantwatch keys create --intake > /etc/tenantwatch/intake.key`
     """
     from tenantwatch.engine.auth import create_key
-    from tenantwatch.engine.store import StoreError, open_store
     from tenantwatch.spec.units import id_problem
 
     if sum([tenant is not None, admin, intake]) != 1:
@@ -82,12 +128,62 @@ def keys_create(
         raise _fail(f"--tenant: {problem}", 2)
     if name is not None and not (0 < len(name) <= 200):
         raise _fail("--name: expected 1 to 200 characters", 2)
+    if tenant is not None and spec is not None:
+        _check_tenant_in_spec(tenant, spec)
     kind = "tenant" if tenant is not None else "admin" if admin else "intake"
-    try:
-        store = open_store(db)
-    except StoreError as exc:
-        raise _fail(str(exc))
-    try:
+    with _store(db) as store:
         typer.echo(create_key(store, kind=kind, tenant=tenant, name=name))
-    finally:
-        store.close()
+
+
+@keys_app.command("list")
+def keys_list(
+    db: Optional[str] = typer.Option(None, "--db", help=DB_HELP),
+    format: str = typer.Option("text", "--format", help="text (a table) or json."),
+) -> None:
+    """List the keys: id, name, scope, tenant, created, revoked (never a secret).
+
+    Examples:
+
+    * `tenantwatch keys list`
+    * `tenantwatch keys list --format json | jq '.[] | select(.revoked | not)'`
+    """
+    from tenantwatch.engine.auth import list_keys
+
+    if format not in ("text", "json"):
+        raise _fail(f"--format: expected text or json, got {format!r}", 2)
+    with _store(db) as store:
+        keys = list_keys(store)
+    if format == "json":
+        typer.echo(json.dumps(keys, indent=2))
+        return
+    table = Table("id", "name", "scope", "tenant", "created (UTC)", "revoked (UTC)", title=f"{len(keys)} key(s)")
+    for key in keys:
+        table.add_row(str(key["id"]), escape(key["name"]), key["scope"], escape(key["tenant"] or "-"),
+                      _when(key["created_at"]), _when(key["revoked_at"]) if key["revoked"] else "[green]active[/green]")
+    out.print(table)
+
+
+def _when(iso: str) -> str:
+    """`2026-01-05 12:00` from an ISO time in UTC."""
+    return iso[:16].replace("T", " ")
+
+
+@keys_app.command("revoke")
+def keys_revoke(
+    key_id: int = typer.Argument(..., metavar="ID", help="The key's id (see `tenantwatch keys list`)."),
+    db: Optional[str] = typer.Option(None, "--db", help=DB_HELP),
+) -> None:
+    """Revoke a key at once: API calls and dashboard sessions with it are refused from now on.
+
+    Exit 0 when revoked (or already revoked), 1 for an unknown id.
+
+    Example: `tenantwatch keys revoke 3`
+    """
+    from tenantwatch.engine.auth import revoke_key
+
+    with _store(db) as store:
+        key = revoke_key(store, key_id, who=CLI_WHO)
+    if key is None:
+        raise _fail(f"keys revoke: no key with id {key_id} (see `tenantwatch keys list`)")
+    owner = f"tenant key of {key['tenant']}" if key["tenant"] else f"{key['scope']} key"
+    typer.echo(f"key {key['id']} ({key['name']}, {owner}) is revoked since {_when(key['revoked_at'])} UTC")

@@ -3,7 +3,9 @@
 Two services are related when one reaches the other through `depends_on` (in either
 direction, transitively). Within one tenant and one time window, alerts on related services
 join one incident; the root cause is the most upstream failing service: the one that
-depends on no other failing service. Alerts of different tenants are never compared.
+depends on no other failing service. Alerts of different tenants are never compared; the
+shared services' alerts (tenant "platform") correlate among themselves the same way, and the
+incidents they open are linked to the tenant incidents they cause (engine/platform.py).
 """
 
 from __future__ import annotations
@@ -15,7 +17,9 @@ from typing import TYPE_CHECKING, Iterable
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
-from tenantwatch.engine.incidents import IncidentChanges, NewAlert, attach_alert, is_incident_severity, open_incident
+from tenantwatch.engine.changes import IncidentChanges
+from tenantwatch.engine.incidents import NewAlert, attach_alert, is_incident_severity, open_incident
+from tenantwatch.engine.platform import Causes
 from tenantwatch.engine.store.models import Incident
 from tenantwatch.spec.models import Spec
 
@@ -48,6 +52,10 @@ class DependencyGraph:
     def depends_on(self, service: str, other: str) -> bool:
         """Whether `service` needs `other`, directly or through other services."""
         return other in self._reach.get(service, frozenset())
+
+    def needs(self, service: str, other: str) -> bool:
+        """Whether `service` is `other` or depends on it: an outage of `other` reaches it."""
+        return service == other or self.depends_on(service, other)
 
     def related(self, a: str | None, b: str | None) -> bool:
         if a == b:
@@ -90,6 +98,7 @@ class Correlator:
             return
         tenants = {a.tenant for a in alerts}
         recent = self._recent_open(session, tenants, now) if self.config.correlation else {}
+        causes = Causes(session, self.config)
         # Which incident an alert of (tenant, service) joins depends only on the tenant's recent
         # incidents and their services, so it is remembered until either changes.
         joins: dict[tuple[str, str | None], Incident | None] = {}
@@ -105,11 +114,13 @@ class Correlator:
                 if self.config.correlation:
                     recent.setdefault(alert.tenant, []).append(incident)
                 joins.clear()
+                causes.follow(incident, now=now, changes=changes)
             else:
                 services = len(incident.services)
                 attach_alert(session, self.config, incident, alert, who=who, now=now, changes=changes)
                 if len(incident.services) != services:
                     joins.clear()
+                    causes.follow(incident, now=now, changes=changes)
             by_fingerprint[(alert.tenant, alert.fingerprint)] = incident
 
     def _related(self, candidates: list[Incident], alert: NewAlert) -> Incident | None:

@@ -23,6 +23,7 @@ from tenantwatch.engine.events import Broadcaster
 from tenantwatch.engine.maintenance import holding_window
 from tenantwatch.engine.metrics import EngineMetrics
 from tenantwatch.engine.notify import deliver_due, enqueue_trigger
+from tenantwatch.engine.platform import unresolved_cause
 from tenantwatch.engine.remediate import Remediator, remediate_incident
 from tenantwatch.engine.store import Store
 from tenantwatch.engine.store.models import Escalation, Incident, TimelineEvent
@@ -94,10 +95,10 @@ class Scheduler:
                     continue
                 if incident.escalation_level is None or LEVEL_ORDER.index(level.level) > LEVEL_ORDER.index(incident.escalation_level):
                     incident.escalation_level = level.level
-                queued, skipped = enqueue_trigger(session, spec, incident, level, now)
+                queued, skipped = enqueue_trigger(session, spec, incident, level, now,
+                                                  cause=unresolved_cause(session, incident))
                 detail = f"{level.level}: notify {', '.join(queued) or 'nobody'}"
-                if skipped:
-                    detail += f"; skipped {', '.join(skipped)} (tenant does not page, or unknown channel)"
+                detail += "".join(f"; skipped {name} ({why})" for name, why in skipped.items())
                 self._timeline(session, incident, now, "escalated", events, detail)
                 report.escalated.append((incident.id, level.level))
                 if level.auto_remediation and spec.intelligent_alerts.auto_remediation:

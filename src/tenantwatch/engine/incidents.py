@@ -1,22 +1,26 @@
 """Incident state changes: open, attach an alert, acknowledge, resolve, with their timeline.
 
 Every function works inside the caller's transaction and notes what changed in an
-`IncidentChanges`, which the caller publishes (events) after the commit.
+`IncidentChanges`, which the caller publishes (events) after the commit. A person resolving
+an incident while one of its alerts still fires must force it; the alert, when Alertmanager
+sends it again, then opens a new incident (see intake).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from tenantwatch.engine import platform
+from tenantwatch.engine.changes import ENGINE, IncidentChanges
 from tenantwatch.engine.escalation_plan import cancel_pending, plan_escalation
-from tenantwatch.engine.notify import follow_up
-from tenantwatch.engine.store.bulk import insert_rows
-from tenantwatch.engine.store.models import Alert, Incident, TimelineEvent
+from tenantwatch.engine.maintenance import holding_window
+from tenantwatch.engine.notify import follow_up, tell_rise
+from tenantwatch.engine.store.models import Alert, Incident
 
 if TYPE_CHECKING:
     from tenantwatch.engine.config import EngineConfig
@@ -50,54 +54,14 @@ class NewAlert:
 
 
 SEVERITY_RANK = {"info": 1, "warning": 2, "critical": 3}
-ENGINE = "engine"  # "who" of what the engine does by itself
 
 
 class Conflict(Exception):
     """The incident's state does not allow the change (e.g. acknowledging a resolved one)."""
 
 
-@dataclass
-class IncidentChanges:
-    """What a transaction changed: timeline rows to write (in one statement, by `flush`),
-    the incidents touched and the events to publish after the commit."""
-
-    touched: set[int] = field(default_factory=set)
-    events: list[dict[str, Any]] = field(default_factory=list)
-    timeline: list[dict[str, Any]] = field(default_factory=list)
-    _groups: dict[tuple[int, str, str], list[str]] = field(default_factory=dict)
-
-    def note(self, incident: Incident, kind: str, who: str, detail: str, now: dt.datetime, *, group: bool = False) -> None:
-        """Add a timeline entry and remember the change for publishing. With `group`, entries
-        of one incident, kind and who in this transaction become one line listing them all
-        (a batch of 100 alerts is one `alert.fired` entry, not 100)."""
-        key = (incident.id, kind, who)
-        if group and key in self._groups:
-            self._groups[key].append(detail)
-            return
-        entry = {"incident_id": incident.id, "at": now, "kind": kind, "who": who, "detail": detail}
-        if group:
-            self._groups[key] = entry["details"] = [detail]
-        self.timeline.append(entry)
-        incident.updated_at = now
-        self.touched.add(incident.id)
-        self.events.append({"type": "incident", "id": incident.id, "tenant": incident.tenant,
-                            "status": incident.status, "kind": kind})
-
-    def flush(self, session: Session) -> None:
-        """Write the noted timeline rows; call before the commit."""
-        for entry in self.timeline:
-            if details := entry.pop("details", None):
-                entry["detail"] = _listing(details)
-        insert_rows(session, TimelineEvent, self.timeline)
-        self.timeline, self._groups = [], {}
-
-
-def _listing(details: list[str], most: int = 10) -> str:
-    if len(details) == 1:
-        return details[0]
-    shown = ", ".join(details[:most])
-    return f"{len(details)} alerts: {shown}" + (f" and {len(details) - most} more" if len(details) > most else "")
+class StillFiring(Conflict):
+    """A person resolves an incident while some of its alerts still fire (and did not force it)."""
 
 
 def describe(alert: Alert | NewAlert) -> str:
@@ -135,22 +99,37 @@ def attach_alert(session: Session, config: EngineConfig, incident: Incident, ale
         incident.last_alert_at = now
     changes.note(incident, "alert.fired", who, describe(alert), now, group=True)
     if SEVERITY_RANK[alert.severity] > SEVERITY_RANK.get(incident.severity, 0):
-        incident.severity = alert.severity
-        plan_escalation(session, config.spec, incident, new=False)
+        _raise_severity(session, config, incident, alert.severity, who=who, now=now, changes=changes)
 
 
-def close_if_all_resolved(session: Session, incident: Incident, *, who: str, now: dt.datetime,
+def _raise_severity(session: Session, config: EngineConfig, incident: Incident, severity: str, *, who: str,
+                    now: dt.datetime, changes: IncidentChanges) -> None:
+    """The channels already told hear the new severity at once (unless a maintenance window
+    holds the incident); the levels it newly qualifies for are planned."""
+    previous, incident.severity = incident.severity, severity
+    plan_escalation(session, config.spec, incident, new=False)
+    window = holding_window(config.spec, incident.tenant, incident.services, now)
+    if window is not None:
+        changes.note(incident, "held", ENGINE, f"severity rise to {severity} held by maintenance window {window}", now)
+        return
+    told = tell_rise(session, incident, now)
+    changes.note(incident, "severity", who, f"{previous} -> {severity}" + (f"; telling {', '.join(told)}" if told else ""), now)
+
+
+def firing_alerts(session: Session, incident: Incident) -> list[Alert]:
+    return list(session.scalars(select(Alert).where(Alert.incident_id == incident.id, Alert.status == "firing")
+                                .order_by(Alert.id)))
+
+
+def close_if_all_resolved(session: Session, config: EngineConfig, incident: Incident, *, who: str, now: dt.datetime,
                           changes: IncidentChanges) -> None:
     """An incident resolves by itself once none of its alerts is firing any more."""
-    if incident.status == "resolved":
-        return
-    firing = session.scalar(select(func.count()).select_from(Alert).where(
-        Alert.incident_id == incident.id, Alert.status == "firing"))
-    if not firing:
-        resolve(session, incident, who=who, now=now, changes=changes, reason="all alerts resolved")
+    if incident.status != "resolved" and not firing_alerts(session, incident):
+        resolve(session, config, incident, who=who, now=now, changes=changes, reason="all alerts resolved")
 
 
-def acknowledge(session: Session, incident: Incident, *, who: str, now: dt.datetime, changes: IncidentChanges) -> bool:
+def acknowledge(session: Session, config: EngineConfig, incident: Incident, *, who: str, now: dt.datetime,
+                changes: IncidentChanges) -> bool:
     """Stop escalating; False when it was acknowledged already (nothing changes)."""
     if incident.status == "resolved":
         raise Conflict(f"incident {incident.id} is resolved")
@@ -161,13 +140,29 @@ def acknowledge(session: Session, incident: Incident, *, who: str, now: dt.datet
     return True
 
 
-def resolve(session: Session, incident: Incident, *, who: str, now: dt.datetime, changes: IncidentChanges,
-            reason: str = "") -> bool:
-    """Close the incident; False when it was resolved already."""
+def resolve_by_hand(session: Session, config: EngineConfig, incident: Incident, *, who: str, now: dt.datetime,
+                    changes: IncidentChanges, force: bool = False) -> bool:
+    """A person's resolve: refused while an alert still fires, unless forced."""
+    firing = [] if incident.status == "resolved" else firing_alerts(session, incident)
+    if firing and not force:
+        names = ", ".join(describe(a) for a in firing[:5]) + (f" and {len(firing) - 5} more" if len(firing) > 5 else "")
+        raise StillFiring(f"incident {incident.id} still has {len(firing)} firing alert(s): {names}. It resolves by "
+                          'itself when they stop; to resolve it now anyway, send {"force": true} (a still-firing alert '
+                          "opens a new incident the next time Alertmanager sends it)")
+    reason = f"forced while {len(firing)} alert(s) still fire" if firing else ""
+    return resolve(session, config, incident, who=who, now=now, changes=changes, reason=reason)
+
+
+def resolve(session: Session, config: EngineConfig, incident: Incident, *, who: str, now: dt.datetime,
+            changes: IncidentChanges, reason: str = "") -> bool:
+    """Close the incident; False when it was resolved already. A platform incident's end lets
+    the tenant incidents it caused page again."""
     if incident.status == "resolved":
         return False
     incident.resolved_at = now
     _stop_escalating(session, incident, "resolved", "resolve", who=who, now=now, changes=changes, detail=reason)
+    if platform.is_platform(incident):
+        platform.release(session, config, incident, now=now, changes=changes)
     return True
 
 

@@ -3,7 +3,8 @@
 An alert's identity is tenant + fingerprint + startsAt: identities already stored are left
 alone (a repeated payload changes nothing), new ones are correlated into incidents and
 inserted in bulk (`INSERT ... ON CONFLICT DO NOTHING`), and resolved alerts close what they
-opened.
+opened. A stored alert that still fires in an incident a person resolved by force is
+correlated again when Alertmanager sends it again (it opens or joins an incident).
 Alerts whose severity is not one of critical/warning/info (the Watchdog's `none`) are stored
 but open no incident.
 """
@@ -14,17 +15,21 @@ import datetime as dt
 import hashlib
 import itertools
 from dataclasses import dataclass, field
-from typing import Iterable, Literal
+from typing import TYPE_CHECKING, Iterable, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
-from sqlalchemy import bindparam, select, tuple_
+from sqlalchemy import bindparam, select, tuple_, update
 from sqlalchemy.orm import Session
 
 from tenantwatch import conventions
+from tenantwatch.engine.changes import IncidentChanges
 from tenantwatch.engine.correlation import Correlator, OpenByFingerprint
-from tenantwatch.engine.incidents import Identity, IncidentChanges, NewAlert, close_if_all_resolved, describe
+from tenantwatch.engine.incidents import Identity, NewAlert, close_if_all_resolved, describe
 from tenantwatch.engine.store.bulk import insert_rows
 from tenantwatch.engine.store.models import Alert, Incident
+
+if TYPE_CHECKING:
+    from tenantwatch.engine.config import EngineConfig
 
 MAX_BODY_BYTES = 10 * 1024 * 1024
 LOOKUP_CHUNK = 500
@@ -114,7 +119,7 @@ def _new_alert(alert: AlertIn, now: dt.datetime) -> NewAlert:
 
 # One statement for every lookup: the fingerprints are an expanding parameter, so the SQL is
 # compiled once and cached instead of rebuilt around each batch's literal list.
-_STORED = (select(Alert.tenant, Alert.fingerprint, Alert.starts_at, Incident)
+_STORED = (select(Alert.tenant, Alert.fingerprint, Alert.starts_at, Alert.status, Alert.incident_id, Incident)
            .outerjoin(Incident, (Alert.incident_id == Incident.id) & (Incident.status != "resolved"))
            .where(Alert.tenant.in_(bindparam("tenants", expanding=True)),  # the identity index leads with tenant
                   Alert.fingerprint.in_(bindparam("fingerprints", expanding=True))))
@@ -125,20 +130,24 @@ def _chunks(items: list[str]) -> list[list[str]]:
     return [items[start:start + LOOKUP_CHUNK] for start in range(0, len(items), LOOKUP_CHUNK)]
 
 
-def _stored(session: Session, keys: Iterable[Identity]) -> tuple[set[Identity], OpenByFingerprint]:
-    """Which of these identities the store has already, and the unresolved incident each of
-    their fingerprints is in: one query per chunk of fingerprints serves both."""
+def _stored(session: Session, keys: Iterable[Identity]) -> tuple[set[Identity], OpenByFingerprint, set[Identity]]:
+    """Which of these identities the store has already, the unresolved incident each of their
+    fingerprints is in, and the stored alerts still firing in an incident resolved by force:
+    one query per chunk of fingerprints serves all three."""
     tenants = sorted({k[0] for k in keys})
     by_fingerprint = sorted({k[1] for k in keys})
     found: set[Identity] = set()
     open_incidents: OpenByFingerprint = {}
+    left_firing: set[Identity] = set()
     for tenant_chunk, chunk in itertools.product(_chunks(tenants), _chunks(by_fingerprint)):
-        for tenant, fingerprint, starts_at, incident in session.execute(
+        for tenant, fingerprint, starts_at, status, incident_id, incident in session.execute(
                 _STORED, {"tenants": tenant_chunk, "fingerprints": chunk}):
             found.add((tenant, fingerprint, starts_at))
             if incident is not None:
                 open_incidents[(tenant, fingerprint)] = incident
-    return found, open_incidents
+            elif status == "firing" and incident_id is not None:
+                left_firing.add((tenant, fingerprint, starts_at))
+    return found, open_incidents, left_firing
 
 
 def ingest(session: Session, payload: WebhookIn, *, who: str, now: dt.datetime, correlator: Correlator) -> IntakeResult:
@@ -151,21 +160,25 @@ def ingest(session: Session, payload: WebhookIn, *, who: str, now: dt.datetime, 
         new = _new_alert(alert, now)
         alerts[new.identity] = new
     result = IntakeResult(received=len(payload.alerts))
-    known, open_incidents = _stored(session, alerts)
+    known, open_incidents, left_firing = _stored(session, alerts)
     fresh = [a for key, a in alerts.items() if key not in known]
-    correlator.assign(session, sorted((a for a in fresh if a.status == "firing"), key=lambda a: a.starts_at),
+    again = [alerts[key] for key in sorted(left_firing) if key in alerts and alerts[key].status == "firing"]
+    correlator.assign(session, sorted((a for a in [*fresh, *again] if a.status == "firing"), key=lambda a: a.starts_at),
                       open_incidents, who=who, now=now, changes=result.changes)
     insert_rows(session, Alert, [a.row() for a in fresh], conflict=("tenant", "fingerprint", "starts_at"))
+    for alert in again:  # rare: only after a forced resolve
+        session.execute(update(Alert).where(Alert.tenant == alert.tenant, Alert.fingerprint == alert.fingerprint,
+                                            Alert.starts_at == alert.starts_at).values(incident_id=alert.incident_id))
     result.new = len(fresh)
     resolved = [key for key in known if key in alerts and alerts[key].status == "resolved"]
     if resolved:
-        result.resolved = _resolve(session, resolved, alerts, who=who, now=now, changes=result.changes)
+        result.resolved = _resolve(session, correlator.config, resolved, alerts, who=who, now=now, changes=result.changes)
     result.changes.flush(session)
     return result
 
 
-def _resolve(session: Session, keys: list[Identity], alerts: dict[Identity, NewAlert], *, who: str,
-             now: dt.datetime, changes: IncidentChanges) -> int:
+def _resolve(session: Session, config: EngineConfig, keys: list[Identity], alerts: dict[Identity, NewAlert], *,
+             who: str, now: dt.datetime, changes: IncidentChanges) -> int:
     identity = tuple_(Alert.tenant, Alert.fingerprint, Alert.starts_at)
     found = [alert for start in range(0, len(keys), LOOKUP_CHUNK) for alert in session.scalars(
         select(Alert).where(identity.in_(keys[start:start + LOOKUP_CHUNK]), Alert.status == "firing"))]
@@ -178,5 +191,5 @@ def _resolve(session: Session, keys: list[Identity], alerts: dict[Identity, NewA
             changes.note(alert.incident, "alert.resolved", who, describe(alert), now, group=True)
     session.flush()
     for incident in sorted(incidents, key=lambda i: i.id):
-        close_if_all_resolved(session, incident, who=who, now=now, changes=changes)
+        close_if_all_resolved(session, config, incident, who=who, now=now, changes=changes)
     return len(found)

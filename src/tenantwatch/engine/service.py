@@ -5,6 +5,7 @@ and wakes the scheduler, so a 2xx always means "stored"."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 from typing import Any, Callable
 
 from sqlalchemy.orm import Session
@@ -17,7 +18,8 @@ from tenantwatch.engine.correlation import Correlator
 from tenantwatch.engine.escalation import Scheduler
 from tenantwatch.engine.events import Broadcaster
 from tenantwatch.engine.groupcommit import GroupCommit
-from tenantwatch.engine.incidents import IncidentChanges, acknowledge, resolve
+from tenantwatch.engine.changes import IncidentChanges
+from tenantwatch.engine.incidents import acknowledge, resolve_by_hand
 from tenantwatch.engine.intake import IntakeResult, WebhookIn, ingest
 from tenantwatch.engine.metrics import EngineMetrics
 from tenantwatch.engine.store import Store
@@ -28,7 +30,11 @@ class NotFound(Exception):
     pass
 
 
-Change = Callable[..., bool]  # acknowledge or resolve: (session, incident, *, who, now, changes) -> changed?
+class ReadOnly(Exception):
+    """A tenant key may read a platform incident that affects its tenant, not act on it."""
+
+
+Change = Callable[..., bool]  # acknowledge or resolve: (session, config, incident, *, who, now, changes) -> changed?
 
 
 @dataclass
@@ -65,11 +71,14 @@ class EngineService:
         return result
 
     def incidents(self, principal: Principal, *, status: str | None = None, severity: str | None = None,
-                  service: str | None = None, limit: int = 50, before_id: int | None = None) -> dict[str, Any]:
+                  service: str | None = None, tenant: str | None = None, limit: int = 50,
+                  before_id: int | None = None) -> dict[str, Any]:
+        """A page of what the caller may see; `tenant` narrows it to what that tenant sees (the
+        caller checked it is the caller's own, or that the caller is an admin)."""
         with self.store.read() as session:
             rows, next_id = list_incidents(session, principal, status=status, severity=severity, service=service,
-                                           limit=limit, before_id=before_id)
-            items = [incident_json(r) for r in rows]
+                                           tenant=tenant, limit=limit, before_id=before_id)
+            items = [incident_json(r, viewer=principal.tenant) for r in rows]
         with self.store.write() as session:
             record(session, at=self.clock.now(), who=principal.name, tenant=principal.tenant, action="incidents.list",
                    detail={"status": status, "severity": severity, "service": service, "count": len(items)})
@@ -80,24 +89,30 @@ class EngineService:
             incident = visible_incident(session, principal, incident_id)
             if incident is None:
                 raise NotFound(f"incident {incident_id} not found")
-            return incident_json(incident)
+            return incident_json(incident, viewer=principal.tenant)
 
     def acknowledge(self, principal: Principal, incident_id: int) -> dict[str, Any]:
         return self._change(principal, incident_id, "incident.ack", acknowledge)
 
-    def resolve(self, principal: Principal, incident_id: int) -> dict[str, Any]:
-        return self._change(principal, incident_id, "incident.resolve", resolve)
+    def resolve(self, principal: Principal, incident_id: int, *, force: bool = False) -> dict[str, Any]:
+        """Refused (StillFiring) while an alert of the incident fires, unless forced."""
+        return self._change(principal, incident_id, "incident.resolve", partial(resolve_by_hand, force=force),
+                            force=force)
 
-    def _change(self, principal: Principal, incident_id: int, action: str, change: Change) -> dict[str, Any]:
+    def _change(self, principal: Principal, incident_id: int, action: str, change: Change,
+                **detail: Any) -> dict[str, Any]:
         changes = IncidentChanges()
         now = self.clock.now()
         with self.store.write() as session:
             incident = visible_incident(session, principal, incident_id)
             if incident is None:
                 raise NotFound(f"incident {incident_id} not found")
-            if change(session, incident, who=principal.name, now=now, changes=changes):
+            if not principal.sees(incident.tenant):
+                raise ReadOnly(f"incident {incident_id} is a platform incident (a shared service's outage): a tenant "
+                               "key may read it, the platform team acknowledges and resolves it")
+            if change(session, self.config, incident, who=principal.name, now=now, changes=changes):
                 record(session, at=now, who=principal.name, tenant=incident.tenant, action=action,
-                       detail={"incident": incident_id})
+                       detail={"incident": incident_id, **{k: v for k, v in detail.items() if v}})
             changes.flush(session)
         self._publish(changes)
         return self.incident(principal, incident_id)

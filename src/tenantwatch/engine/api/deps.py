@@ -1,14 +1,16 @@
 """Annotated dependencies so routes read like the domain and cannot forget the scope.
 
 `PrincipalDep`: the caller's key (401 without a valid one); `ReaderDep`: a tenant or admin key
-(403 for an intake key); `EngineDep`: the EngineService; `SessionDep`: a read session.
+(403 for an intake key); `AdminDep`: an admin key; `EngineDep`: the EngineService;
+`SessionDep`: a read session; `TenantParam`: an optional `?tenant=` that a tenant key may only
+set to its own tenant (403 otherwise, never another tenant's data nor silently its own).
 """
 
 from __future__ import annotations
 
 from typing import Annotated, Iterator
 
-from fastapi import Depends, Request
+from fastapi import Depends, Query, Request
 from sqlalchemy.orm import Session
 
 from tenantwatch.engine.api.errors import ApiError
@@ -40,6 +42,26 @@ def get_reader(principal: PrincipalDep) -> Principal:
 
 
 ReaderDep = Annotated[Principal, Depends(get_reader)]
+
+
+def get_admin(principal: PrincipalDep) -> Principal:
+    if not principal.is_admin:
+        raise ApiError(403, "forbidden", "this needs an admin key")
+    return principal
+
+
+AdminDep = Annotated[Principal, Depends(get_admin)]
+
+
+def tenant_param(principal: ReaderDep, tenant: Annotated[str | None, Query(max_length=64)] = None) -> str | None:
+    """The `tenant` query parameter, checked against the caller: an admin names any tenant, a
+    tenant key its own only."""
+    if tenant and not principal.is_admin and tenant != principal.tenant:
+        raise ApiError(403, "forbidden", f"a key of tenant {principal.tenant} may not ask for another tenant's data")
+    return tenant or None
+
+
+TenantParam = Annotated[str | None, Depends(tenant_param)]
 
 
 def get_engine(request: Request) -> EngineService:

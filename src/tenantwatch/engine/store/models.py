@@ -63,8 +63,21 @@ class Incident(Base):
     last_alert_at: Mapped[dt.datetime]
     acknowledged_by: Mapped[str | None] = mapped_column(String(200))
     resolved_at: Mapped[dt.datetime | None]
+    # The platform incident (a shared service's outage) this tenant incident follows from.
+    caused_by: Mapped[int | None] = mapped_column(Integer, index=True)
     alerts: Mapped[list[Alert]] = relationship(back_populates="incident", order_by="Alert.id")
     timeline: Mapped[list[TimelineEvent]] = relationship(order_by="TimelineEvent.id", cascade="all, delete-orphan")
+    affected: Mapped[list[IncidentTenant]] = relationship(order_by="IncidentTenant.tenant", cascade="all, delete-orphan")
+
+
+class IncidentTenant(Base):
+    """A tenant a platform incident affects: one row per (incident, tenant), so "the platform
+    incidents of tenant T" is one indexed lookup on SQLite and PostgreSQL alike."""
+
+    __tablename__ = "incident_tenants"
+    __table_args__ = (Index("ix_incident_tenants_tenant", "tenant", "incident_id"),)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"), primary_key=True)
+    tenant: Mapped[str] = mapped_column(String(64), primary_key=True)
 
 
 class Alert(Base):
@@ -94,6 +107,8 @@ class TimelineEvent(Base):
     kind: Mapped[str] = mapped_column(String(32))
     who: Mapped[str] = mapped_column(String(200))
     detail: Mapped[str] = mapped_column(Text, default="")
+    # Set on a platform incident's line about one tenant: only that tenant (and admins) see it.
+    tenant: Mapped[str | None] = mapped_column(String(64), default=None)
 
 
 class Escalation(Base):
@@ -119,7 +134,7 @@ class OutboxMessage(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"))
     channel: Mapped[str] = mapped_column(String(200))
-    event: Mapped[str] = mapped_column(String(16))  # trigger | acknowledge | resolve
+    event: Mapped[str] = mapped_column(String(16))  # trigger | acknowledge | resolve | rise:<severity>
     level: Mapped[str] = mapped_column(String(4))
     state: Mapped[str] = mapped_column(String(16))  # pending | sent | failed
     attempts: Mapped[int] = mapped_column(Integer, default=0)

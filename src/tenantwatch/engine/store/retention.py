@@ -1,16 +1,16 @@
-"""Retention: resolved incidents (with their alerts, timeline, escalations, messages), audit
-entries and remediation attempts older than a cut-off are deleted; open incidents are never
-touched."""
+"""Retention: resolved incidents (with their alerts, timeline, escalations, messages, affected
+tenants), audit entries and remediation attempts older than a cut-off are deleted; open
+incidents are never touched (a link to a deleted cause is cleared)."""
 
 from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 
 from tenantwatch.engine.store.db import Store
-from tenantwatch.engine.store.models import (Alert, AuditEntry, Escalation, Incident, OutboxMessage, RemediationAttempt,
-                                             TimelineEvent)
+from tenantwatch.engine.store.models import (Alert, AuditEntry, Escalation, Incident, IncidentTenant, OutboxMessage,
+                                             RemediationAttempt, TimelineEvent)
 
 
 def purge(store: Store, before: dt.datetime) -> dict[str, int]:
@@ -18,8 +18,9 @@ def purge(store: Store, before: dt.datetime) -> dict[str, int]:
     with store.write() as session:
         old = select(Incident.id).where(Incident.status == "resolved", Incident.resolved_at < before)
         ids = list(session.scalars(old))
-        for model in (Alert, TimelineEvent, Escalation, OutboxMessage):
+        for model in (Alert, TimelineEvent, Escalation, OutboxMessage, IncidentTenant):
             session.execute(delete(model).where(model.incident_id.in_(ids)))
+        session.execute(update(Incident).where(Incident.caused_by.in_(ids)).values(caused_by=None))
         session.execute(delete(Incident).where(Incident.id.in_(ids)))
         audit = session.execute(delete(AuditEntry).where(AuditEntry.at < before)).rowcount
         session.execute(delete(RemediationAttempt).where(RemediationAttempt.at < before))

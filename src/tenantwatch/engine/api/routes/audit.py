@@ -1,4 +1,5 @@
-"""GET /api/v1/audit: the audit log, scoped like incidents (admin: all or ?tenant=, tenant: own)."""
+"""GET /api/v1/audit: the audit log, scoped like incidents (admin: all or ?tenant=, tenant: own;
+a tenant key naming another tenant gets 403)."""
 
 from __future__ import annotations
 
@@ -7,15 +8,14 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Query
 from fastapi.responses import StreamingResponse
 
-from tenantwatch.engine.api.deps import ReaderDep, SessionDep
+from tenantwatch.engine.api.deps import ReaderDep, SessionDep, TenantParam
 from tenantwatch.engine.audit import entries, entry_json, export_jsonl
 
 router = APIRouter(tags=["audit"])
 
 
 @router.get("/audit", summary="Audit log (JSON page, or ?format=jsonl for a full export)", response_model=None)
-def audit_log(principal: ReaderDep, session: SessionDep,
-              tenant: Annotated[str | None, Query(max_length=64)] = None,
+def audit_log(principal: ReaderDep, session: SessionDep, tenant: TenantParam,
               format: Literal["json", "jsonl"] = "json",
               limit: Annotated[int, Query(ge=1, le=1000)] = 100,
               after: Annotated[int, Query(ge=0)] = 0) -> dict[str, Any] | StreamingResponse:

@@ -1,15 +1,18 @@
-"""Incidents of the caller's tenant (all tenants for an admin key)."""
+"""Incidents of the caller's tenant and the platform incidents that affect it (all incidents
+for an admin key); a tenant key reads platform incidents but may not act on them."""
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Annotated, Any, Callable, Literal
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Body, Path, Query
+from pydantic import BaseModel, ConfigDict
 
-from tenantwatch.engine.api.deps import EngineDep, ReaderDep
+from tenantwatch.engine.api.deps import EngineDep, ReaderDep, TenantParam
 from tenantwatch.engine.api.errors import ApiError
-from tenantwatch.engine.incidents import Conflict
-from tenantwatch.engine.service import NotFound
+from tenantwatch.engine.incidents import Conflict, StillFiring
+from tenantwatch.engine.service import NotFound, ReadOnly
 
 router = APIRouter(prefix="/incidents", tags=["incidents"])
 IncidentId = Annotated[int, Path(ge=1, le=2**62)]
@@ -23,14 +26,23 @@ def _cursor(value: str | None) -> int | None:
     return int(value)
 
 
+class ResolveIn(BaseModel):
+    """`{"force": true}` resolves even while alerts of the incident still fire."""
+
+    model_config = ConfigDict(extra="forbid")
+    force: bool = False
+
+
 @router.get("", summary="List incidents (newest first)")
-def list_incidents(principal: ReaderDep, engine: EngineDep,
+def list_incidents(principal: ReaderDep, engine: EngineDep, tenant: TenantParam,
                    status: Literal["open", "acknowledged", "resolved"] | None = None,
                    severity: Literal["critical", "warning", "info"] | None = None,
                    service: Annotated[str | None, Query(max_length=64)] = None,
                    limit: Annotated[int, Query(ge=1, le=500)] = 50,
                    cursor: Annotated[str | None, Query(max_length=24)] = None) -> dict[str, Any]:
-    return engine.incidents(principal, status=status, severity=severity, service=service, limit=limit,
+    """`tenant` (admin, or a tenant key naming itself): what that tenant sees, i.e. its own
+    incidents and the platform incidents that affect it."""
+    return engine.incidents(principal, status=status, severity=severity, service=service, tenant=tenant, limit=limit,
                             before_id=_cursor(cursor))
 
 
@@ -40,6 +52,10 @@ def _guard(call: Callable[..., dict[str, Any]], *args: Any) -> dict[str, Any]:
         return call(*args)
     except NotFound as exc:
         raise ApiError(404, "not_found", str(exc)) from None
+    except ReadOnly as exc:
+        raise ApiError(403, "forbidden", str(exc)) from None
+    except StillFiring as exc:
+        raise ApiError(409, "still_firing", str(exc)) from None
     except Conflict as exc:
         raise ApiError(409, "conflict", str(exc)) from None
 
@@ -54,6 +70,10 @@ def ack_incident(incident_id: IncidentId, principal: ReaderDep, engine: EngineDe
     return _guard(engine.acknowledge, principal, incident_id)
 
 
-@router.post("/{incident_id}/resolve", summary="Resolve: closes the incident")
-def resolve_incident(incident_id: IncidentId, principal: ReaderDep, engine: EngineDep) -> dict[str, Any]:
-    return _guard(engine.resolve, principal, incident_id)
+@router.post("/{incident_id}/resolve", summary="Resolve: closes the incident (409 still_firing unless forced)")
+def resolve_incident(incident_id: IncidentId, principal: ReaderDep, engine: EngineDep,
+                     body: Annotated[ResolveIn | None, Body()] = None) -> dict[str, Any]:
+    """While an alert of the incident still fires the answer is 409 `still_firing`, naming the
+    alerts; the body `{"force": true}` resolves anyway (no body or `{}` is not forced), and a
+    still-firing alert then opens a new incident the next time Alertmanager sends it."""
+    return _guard(partial(engine.resolve, force=bool(body and body.force)), principal, incident_id)
