@@ -4,22 +4,29 @@ Prometheus, and the engine served by uvicorn on a free port."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Iterator
+from typing import Any, Iterator
 
 import pytest
 from fastapi.testclient import TestClient
 from web_prometheus import Exporter, run_prometheus
-from web_support import Engine, ServedApp, build_engine, login
+from web_support import Engine, EventStream, ServedApp, build_engine, login
 
 from tenantwatch.engine.store import open_store
+from tenantwatch.spec import Spec
 from tests.conftest import free_port, wait_for_port
 
 
 @pytest.fixture
-def engine(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Engine]:
+def spec() -> Spec | None:
+    """The engine's spec: the reference spec unless a test parametrizes `spec`."""
+    return None
+
+
+@pytest.fixture
+def engine(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, spec: Spec | None) -> Iterator[Engine]:
     monkeypatch.delenv("PROMETHEUS_URL", raising=False)
     store = open_store(f"sqlite:///{tmp_path / 'engine.db'}")
-    yield build_engine(store)
+    yield build_engine(store, spec)
     store.close()
 
 
@@ -62,3 +69,16 @@ def served(engine: Engine) -> Iterator[ServedApp]:
     with ServedApp(engine.app, port) as app:
         wait_for_port(port)
         yield app
+
+
+@pytest.fixture
+def stream_of(served: ServedApp, engine: Engine) -> Iterator[Any]:
+    streams: list[EventStream] = []
+
+    def open_stream(who: str) -> EventStream:
+        streams.append(EventStream(served.url, engine.keys[who]))
+        return streams[-1]
+
+    yield open_stream
+    for s in streams:
+        s.close()

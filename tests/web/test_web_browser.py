@@ -67,7 +67,7 @@ def test_a_new_incident_appears_without_a_reload(engine: Engine, served: ServedA
     page.wait_for_selector("#live-state.on")
     page.evaluate("window.__notReloaded = true")
     incident_id = page.get_attribute("body", "data-incident-id")
-    resolved = httpx.post(f"{served.url}/api/v1/incidents/{incident_id}/resolve",
+    resolved = httpx.post(f"{served.url}/api/v1/incidents/{incident_id}/resolve", json={"force": True},
                           headers={"Authorization": f"Bearer {engine.keys['admin']}"}, timeout=10)
     assert resolved.status_code == 200
     page.wait_for_selector("#incident-status:has-text('resolved')")

@@ -90,3 +90,24 @@ def test_over_https_the_cookie_is_secure_and_pages_cannot_be_framed(engine: Engi
         page = client.get("/ui/")
         assert page.headers["x-frame-options"] == "DENY"
         assert "frame-ancestors 'none'" in page.headers["content-security-policy"]
+
+
+def test_a_key_revoked_through_the_api_ends_every_dashboard_request_at_once(
+        engine: Engine, acme: TestClient, tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    (tmp_path / "acme").mkdir()
+    (tmp_path / "acme" / "sla.md").write_text("# SLA report\n")
+    monkeypatch.setenv("TENANTWATCH_REPORTS_DIR", str(tmp_path))
+    engine.post_alert("acme")
+    [incident] = engine.incidents("acme")
+    assert acme.get("/ui/reports/acme/sla.md").status_code == 200
+    admin = {"Authorization": f"Bearer {engine.keys['admin']}"}
+    with TestClient(engine.app) as api:
+        [alice] = [k for k in api.get("/api/v1/keys", headers=admin).json()["items"] if k["name"] == "alice"]
+        assert api.delete(f"/api/v1/keys/{alice['id']}", headers=admin).status_code == 200
+    for path in ("/ui/api/series?signal=traffic&range=1h", f"/ui/api/incidents/{incident['id']}", "/ui/api/overview",
+                 "/ui/events"):
+        response = acme.get(path)
+        assert response.status_code == 401 and response.json()["error"]["code"] == "unauthenticated", path
+    for path in ("/ui/reports/acme/sla.md", "/ui/charts", "/ui/", f"/ui/incidents/{incident['id']}"):
+        response = acme.get(path, follow_redirects=False)
+        assert response.status_code == 303 and response.headers["location"].startswith("/ui/login"), path

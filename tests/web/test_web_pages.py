@@ -56,9 +56,13 @@ def test_ack_and_resolve_buttons_act_through_the_engine(engine: Engine, acme: Te
     response = acme.post(f"/ui/incidents/{incident_id}/ack", data={"csrf": _csrf(page)})
     assert response.status_code == 200 and "acknowledged" in response.text
     assert _only_incident(engine, "acme")["acknowledged_by"] == "alice"
+    # its alert still fires: the engine refuses, the page says why and offers to force it
     response = acme.post(f"/ui/incidents/{incident_id}/resolve", data={"csrf": _csrf(response.text)})
+    assert response.status_code == 409 and "still has 1 firing alert(s): HighErrorRate on api" in response.text
+    assert 'id="resolve-force"' in response.text and _only_incident(engine, "acme")["status"] == "acknowledged"
+    response = acme.post(f"/ui/incidents/{incident_id}/resolve", data={"csrf": _csrf(response.text), "force": "true"})
     assert _only_incident(engine, "acme")["status"] == "resolved"
-    assert 'id="resolve"' not in response.text
+    assert 'id="resolve"' not in response.text and 'id="resolve-force"' not in response.text
     again = acme.post(f"/ui/incidents/{incident_id}/ack", data={"csrf": _csrf(response.text)})
     assert again.status_code == 409 and "refused to ack" in again.text
 
@@ -144,7 +148,7 @@ def test_overview_counts_come_from_unresolved_incidents(engine: Engine, acme: Te
     engine.post_alert("acme", "SoonResolved", service="api")
     newest = engine.incidents("acme")[0]
     csrf = _csrf(acme.get("/ui/").text)
-    acme.post(f"/ui/incidents/{newest['id']}/resolve", data={"csrf": csrf})
+    acme.post(f"/ui/incidents/{newest['id']}/resolve", data={"csrf": csrf, "force": "true"})
     # the newest incident is resolved; the open one is older than one page of history
     assert acme.get("/ui/api/overview").json() == {"tenants": {"acme": {"open": 1, "worst": "critical"}}}
     assert re.search(r'data-open-count="acme">1<', acme.get("/ui/").text)

@@ -52,6 +52,9 @@ def test_a_tenant_naming_another_tenant_is_refused(acme: TestClient) -> None:
     response = acme.get("/ui/api/series", params={"signal": "traffic", "range": "1m", "tenant": "globex"})
     assert response.status_code == 403
     assert response.json()["error"]["code"] == "forbidden"
+    charts = acme.get("/ui/charts", params={"tenant": "globex"})  # not silently acme's charts instead
+    assert charts.status_code == 403 and "own tenant" in charts.text and 'data-tenant="acme"' not in charts.text
+    assert acme.get("/ui/charts", params={"tenant": "acme"}).status_code == 200
 
 
 @pytest.mark.parametrize("signal", [

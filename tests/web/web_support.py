@@ -1,9 +1,13 @@
-"""Helpers of the dashboard tests: the real engine app, alerts to post, a served engine."""
+"""Helpers of the dashboard tests: the real engine app, alerts to post, a served engine and
+a reader of its event stream."""
 
 from __future__ import annotations
 
 import datetime as dt
+import json
+import queue
 import threading
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -17,6 +21,7 @@ from tenantwatch.engine.auth import create_key
 from tenantwatch.engine.config import EngineConfig
 from tenantwatch.engine.server import load_engine_spec
 from tenantwatch.engine.store import Store
+from tenantwatch.spec import Spec
 
 # tenants of the reference spec the engine ships
 TENANT_KEYS = {"acme": "alice", "globex": "bob"}
@@ -50,8 +55,9 @@ class Engine:
         return response.json()["items"]
 
 
-def build_engine(store: Store) -> Engine:
-    app = create_app(EngineConfig(spec=load_engine_spec(None)), store, run_scheduler=False)
+def build_engine(store: Store, spec: Spec | None = None) -> Engine:
+    """The engine on the reference spec (or `spec`) with one key per role."""
+    app = create_app(EngineConfig(spec=spec or load_engine_spec(None)), store, run_scheduler=False)
     keys = {"intake": create_key(store, kind="intake", name="alertmanager"),
             "admin": create_key(store, kind="admin", name="root")}
     for tenant, person in TENANT_KEYS.items():
@@ -98,3 +104,41 @@ class ServedApp:
     def __exit__(self, *exc: object) -> None:
         self.server.should_exit = True
         self.thread.join(timeout=15)
+
+
+class EventStream:
+    """Reads /ui/events in a thread into a queue of (event, data)."""
+
+    def __init__(self, url: str, key: str) -> None:
+        self.client = httpx.Client(base_url=url, timeout=httpx.Timeout(10, read=None))
+        response = self.client.post("/ui/login", data={"key": key}, follow_redirects=False)
+        assert response.status_code == 303
+        self.events: queue.Queue[tuple[str, Any]] = queue.Queue()
+        self.stopped = threading.Event()
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self) -> None:
+        event = "message"
+        try:
+            with self.client.stream("GET", "/ui/events") as response:
+                assert response.headers["content-type"].startswith("text/event-stream")
+                for line in response.iter_lines():
+                    if self.stopped.is_set():
+                        return
+                    if line.startswith("event: "):
+                        event = line[7:]
+                    elif line.startswith("data: "):
+                        self.events.put((event, json.loads(line[6:])))
+        except httpx.HTTPError:
+            pass
+
+    def next(self, kind: str, timeout: float = 15.0) -> Any:
+        deadline = time.monotonic() + timeout
+        while True:
+            event, data = self.events.get(timeout=max(0.0, deadline - time.monotonic()))
+            if event == kind:
+                return data
+
+    def close(self) -> None:
+        self.stopped.set()
+        self.client.close()

@@ -49,7 +49,7 @@ def _number(text: str) -> float | None:
 @router.get("/ui/api/series", include_in_schema=False)
 async def series(request: Request, signal: str = "", range: str = "1h", tenant: str = "") -> Response:
     """Points of one allowlisted signal for one tenant, the tenant label enforced server-side."""
-    session = current_session(request)
+    session = await current_session(request)
     if session is None:
         return error(401, "unauthenticated", "log in first")
     viewer = session.viewer
@@ -84,7 +84,7 @@ async def series(request: Request, signal: str = "", range: str = "1h", tenant: 
 @router.get("/ui/api/incidents/{incident_id}", include_in_schema=False)
 async def incident(request: Request, incident_id: int) -> Response:
     """One incident as the engine shows it to the viewer's key (for live refresh of the detail page)."""
-    session = current_session(request)
+    session = await current_session(request)
     if session is None:
         return error(401, "unauthenticated", "log in first")
     try:

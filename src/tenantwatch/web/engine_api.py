@@ -17,11 +17,12 @@ PAGE_LIMIT = 200
 
 
 class EngineError(RuntimeError):
-    """The engine refused a call; `status` is its HTTP status, the message its own words."""
+    """The engine refused a call; `status` is its HTTP status, `code` its error code (e.g.
+    `still_firing`), the message its own words."""
 
-    def __init__(self, status: int, message: str) -> None:
+    def __init__(self, status: int, message: str, code: str = "") -> None:
         super().__init__(message)
-        self.status = status
+        self.status, self.code = status, code
 
 
 class EngineApi:
@@ -31,17 +32,19 @@ class EngineApi:
         self._app = conn.app
         self._headers = {"Authorization": f"Bearer {key}"}
 
-    async def _call(self, method: str, path: str, params: dict[str, Any] | None = None) -> Any:
+    async def _call(self, method: str, path: str, params: dict[str, Any] | None = None,
+                    body: dict[str, Any] | None = None) -> Any:
         transport = httpx.ASGITransport(app=self._app)
         async with httpx.AsyncClient(transport=transport, base_url="http://engine.internal", timeout=30) as client:
-            response = await client.request(method, API_PREFIX + path, params=params, headers=self._headers)
+            response = await client.request(method, API_PREFIX + path, params=params, headers=self._headers, json=body)
         try:
             body = response.json()
         except ValueError:
             body = None
         if response.status_code >= 400:
             error = body.get("error", {}) if isinstance(body, dict) else {}
-            raise EngineError(response.status_code, error.get("message") or f"HTTP {response.status_code}")
+            raise EngineError(response.status_code, error.get("message") or f"HTTP {response.status_code}",
+                              error.get("code") or "")
         return body
 
     async def incidents(self, **filters: str) -> list[dict[str, Any]]:
@@ -59,9 +62,10 @@ class EngineApi:
     async def incident(self, incident_id: int) -> dict[str, Any]:
         return await self._call("GET", f"/incidents/{incident_id}")
 
-    async def act(self, incident_id: int, action: str) -> dict[str, Any]:
-        """Acknowledge or resolve an incident, as the viewer's key (the timeline shows its name)."""
+    async def act(self, incident_id: int, action: str, *, force: bool = False) -> dict[str, Any]:
+        """Acknowledge or resolve an incident, as the viewer's key (the timeline shows its name);
+        `force` resolves even while alerts still fire (else the engine answers 409 still_firing)."""
         if action not in ("ack", "resolve"):
             raise ValueError(f"unknown incident action {action!r}")
-        return await self._call("POST", f"/incidents/{incident_id}/{action}")
+        return await self._call("POST", f"/incidents/{incident_id}/{action}", body={"force": True} if force else None)
 

@@ -2,11 +2,13 @@
 
 The engine's broadcaster (`app.state.events`, `subscribe()` -> asyncio queue) only
 wakes the stream up; what is sent is always re-read through the engine API with the
-viewer's key, then filtered by tenant once more. So an event about another tenant can at
-most cause a wake-up, never reach the browser. Without a broadcaster the stream polls.
+viewer's key, then filtered by tenant once more (its own incidents and the platform
+incidents that affect it). So an event about another tenant can at most cause a wake-up,
+never reach the browser. Without a broadcaster the stream polls.
 
 Events: `snapshot` (all visible incidents, on connect), `incident` (one that is new or
-changed), `logout` (the key stopped working).
+changed), `logout` (the key stopped working: every pass re-reads with the key, and a key
+revoked through the API wakes every stream at once).
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import StreamingResponse
 from starlette.responses import Response
 
+from tenantwatch.conventions import PLATFORM_TENANT
 from tenantwatch.web.api import error
 from tenantwatch.web.engine_api import EngineApi, EngineError
 from tenantwatch.web.sessions import Session, current_session
@@ -45,7 +48,8 @@ async def wakeups(request: Request, session: Session) -> AsyncIterator[Callable[
             try:
                 while True:
                     event = await asyncio.wait_for(queue.get(), SAFETY_POLL_SECONDS)
-                    if session.viewer.can_see(event.get("tenant")):
+                    tenant = event.get("tenant")  # what is sent is re-read with the key, and filtered, below
+                    if event.get("type") == "key" or tenant == PLATFORM_TENANT or session.viewer.can_see(tenant):
                         return
             except asyncio.TimeoutError:
                 return
@@ -67,7 +71,7 @@ async def stream(request: Request, session: Session) -> AsyncIterator[str]:
                 yield sse("problem", {"message": str(exc)})
                 incidents = None
             if incidents is not None:
-                visible = [i for i in incidents if session.viewer.can_see(i.get("tenant"))]
+                visible = [i for i in incidents if session.viewer.can_see_incident(i)]
                 if first:
                     yield sse("snapshot", {"incidents": visible})
                 for item in visible:
@@ -82,7 +86,7 @@ async def stream(request: Request, session: Session) -> AsyncIterator[str]:
 
 @router.get("/ui/events", include_in_schema=False)
 async def events(request: Request) -> Response:
-    session = current_session(request)
+    session = await current_session(request)
     if session is None:
         return error(401, "unauthenticated", "log in first")
     return StreamingResponse(stream(request, session), media_type="text/event-stream",

@@ -8,31 +8,15 @@ the API accepts. Intake keys (Alertmanager's) cannot open a dashboard session.
 from __future__ import annotations
 
 import hmac
-from typing import Any
 
 from fastapi import APIRouter, Form, Request
-from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import RedirectResponse
 from starlette.responses import Response
 
-from tenantwatch.web.sessions import COOKIE_NAME, MAX_AGE_SECONDS, Session, Viewer, current_session, session_store
+from tenantwatch.web.sessions import COOKIE_NAME, MAX_AGE_SECONDS, Session, current_session, session_store, viewer_for_key
 from tenantwatch.web.views import page
 
 router = APIRouter()
-
-
-async def viewer_for_key(request: Request, key: str) -> Viewer | None:
-    """The viewer a key stands for, or None for an unknown, revoked or intake key."""
-    verify = getattr(request.app.state, "verify_key", None)
-    if verify is None or not key:
-        return None
-    principal: Any = await run_in_threadpool(verify, key)
-    kind = getattr(principal, "kind", None)
-    if kind == "admin":
-        return Viewer(name=principal.name, tenant=None)
-    if kind == "tenant" and principal.tenant:
-        return Viewer(name=principal.name, tenant=principal.tenant)
-    return None
 
 
 def _local_path(target: str | None) -> str:
@@ -48,7 +32,7 @@ def csrf_ok(session: Session, token: str) -> bool:
 
 @router.get("/ui/login", include_in_schema=False)
 async def login_form(request: Request, next: str | None = None) -> Response:
-    if current_session(request):
+    if await current_session(request):
         return RedirectResponse(_local_path(next), status_code=303)
     return page(request, "login.html", None, next=_local_path(next))
 
@@ -68,7 +52,7 @@ async def login(request: Request, key: str = Form(""), next: str = Form("/ui/"))
 
 @router.post("/ui/logout", include_in_schema=False)
 async def logout(request: Request, csrf: str = Form("")) -> Response:
-    session = current_session(request)
+    session = await current_session(request)
     if session is not None and csrf_ok(session, csrf):
         session_store(request).close(request.cookies.get(COOKIE_NAME))
     response = RedirectResponse("/ui/login", status_code=303)

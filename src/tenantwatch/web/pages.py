@@ -29,13 +29,14 @@ class KeyRevoked(Exception):
 
 
 def _refused(request: Request, session: Session, exc: EngineError, incident_id: int, doing: str) -> Response:
-    """The page for an engine refusal: login again (key revoked), not found, or the engine's words."""
+    """The page for an engine refusal: login again (key revoked), not found, or the engine's
+    words (a platform incident is read-only for a tenant user: 403)."""
     if exc.status == 401:
         session_store(request).close(request.cookies.get(COOKIE_NAME))
         return to_login(request)
-    if exc.status in (403, 404, 422):
+    if exc.status in (404, 422):
         return page(request, "missing.html", session, status_code=404, message=f"Incident {incident_id} was not found.")
-    return page(request, "missing.html", session, status_code=409 if exc.status == 409 else 502,
+    return page(request, "missing.html", session, status_code=exc.status if exc.status in (403, 409) else 502,
                 message=f"The engine refused to {doing} incident {incident_id}: {exc}")
 
 
@@ -64,7 +65,7 @@ async def unresolved_incidents(request: Request, session: Session) -> tuple[list
 @router.get("/ui/api/overview", include_in_schema=False)
 async def overview_counts(request: Request) -> Response:
     """Unresolved incidents per visible tenant, for the overview's live refresh."""
-    session = current_session(request)
+    session = await current_session(request)
     if session is None:
         return error(401, "unauthenticated", "log in first")
     try:
@@ -73,13 +74,14 @@ async def overview_counts(request: Request) -> Response:
         return error(401, "unauthenticated", "log in again")
     if problem:
         return error(502, "engine_error", problem)
-    return JSONResponse({"tenants": slo.unresolved_by_tenant(incidents)})
+    counts = slo.unresolved_by_tenant(incidents)
+    return JSONResponse({"tenants": {t: c for t, c in counts.items() if session.viewer.can_see(t)}})
 
 
 @router.get("/ui", include_in_schema=False)
 @router.get("/ui/", include_in_schema=False)
 async def overview(request: Request) -> Response:
-    session = current_session(request)
+    session = await current_session(request)
     if session is None:
         return to_login(request)
     try:
@@ -104,7 +106,7 @@ async def overview(request: Request) -> Response:
 @router.get("/ui/incidents", include_in_schema=False)
 async def incident_list(request: Request, status: str = "", severity: str = "", service: str = "",
                         cursor: str = "") -> Response:
-    session = current_session(request)
+    session = await current_session(request)
     if session is None:
         return to_login(request)
     chosen = {"status": status, "severity": severity, "service": service}
@@ -119,14 +121,20 @@ async def incident_list(request: Request, status: str = "", severity: str = "", 
 
 @router.get("/ui/incidents/{incident_id}", include_in_schema=False)
 async def incident_detail(request: Request, incident_id: int) -> Response:
-    session = current_session(request)
+    session = await current_session(request)
     if session is None:
         return to_login(request)
+    return await _incident_page(request, session, incident_id)
+
+
+async def _incident_page(request: Request, session: Session, incident_id: int, status_code: int = 200,
+                         **context: Any) -> Response:
     try:
         incident = await EngineApi(request, session.key).incident(incident_id)
     except EngineError as exc:
         return _refused(request, session, exc, incident_id, "show")
-    return page(request, "incident.html", session, incident=incident, **_detail_sections(incident))
+    return page(request, "incident.html", session, status_code=status_code, incident=incident,
+                may_act=session.viewer.may_act_on(incident), **_detail_sections(incident), **context)
 
 
 def _detail_sections(incident: dict[str, Any]) -> dict[str, Any]:
@@ -140,26 +148,35 @@ def _detail_sections(incident: dict[str, Any]) -> dict[str, Any]:
 
 
 @router.post("/ui/incidents/{incident_id}/{action}", include_in_schema=False)
-async def incident_action(request: Request, incident_id: int, action: str, csrf: str = Form("")) -> Response:
-    session = current_session(request)
+async def incident_action(request: Request, incident_id: int, action: str, csrf: str = Form(""),
+                          force: bool = Form(False)) -> Response:
+    """Acknowledge or resolve. Resolving while alerts still fire shows the incident again with
+    the engine's explanation and a "Resolve anyway" button (which sends `force`)."""
+    session = await current_session(request)
     if session is None:
         return to_login(request)
     if action not in ("ack", "resolve") or not csrf_ok(session, csrf):
         return page(request, "missing.html", session, status_code=400,
                     message="That action was refused (unknown action or expired form); reload the page and retry.")
+    api = EngineApi(request, session.key)
     try:
-        await EngineApi(request, session.key).act(incident_id, action)
+        await api.act(incident_id, action, force=force)
     except EngineError as exc:
-        return _refused(request, session, exc, incident_id, action)
+        if exc.code != "still_firing":
+            return _refused(request, session, exc, incident_id, action)
+        return await _incident_page(request, session, incident_id, status_code=409, still_firing=str(exc))
     return RedirectResponse(f"/ui/incidents/{incident_id}", status_code=303)
 
 
 @router.get("/ui/charts", include_in_schema=False)
 async def charts(request: Request, tenant: str = "") -> Response:
-    session = current_session(request)
+    session = await current_session(request)
     if session is None:
         return to_login(request)
     if not session.viewer.is_admin:
+        if tenant and tenant != session.viewer.tenant:
+            return page(request, "missing.html", session, status_code=403,
+                        message="A tenant user sees its own tenant's charts only.")
         tenant = session.viewer.tenant or ""
     choices = visible_tenants(request, session, [])
     try:

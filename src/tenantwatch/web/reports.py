@@ -55,7 +55,7 @@ def _safe_name(name: str) -> bool:
 
 @router.get("/ui/reports/{tenant}/{name}", include_in_schema=False)
 async def report_file(request: Request, tenant: str, name: str) -> Response:
-    session = current_session(request)
+    session = await current_session(request)
     if session is None:
         return to_login(request)
     root = reports_dir(request)

@@ -3,7 +3,8 @@
 The cookie carries only a random session id signed with itsdangerous; the API key the user
 typed stays in this process's memory, so it is never in a URL, a cookie or a log (and
 sessions end when the engine restarts). The signing secret is TENANTWATCH_SESSION_SECRET
-or, without it, generated at start.
+or, without it, generated at start. The key is verified again on every request (pages, JSON,
+events, reports), so revoking it ends its sessions at once.
 """
 
 from __future__ import annotations
@@ -16,8 +17,13 @@ import threading
 import time
 from dataclasses import dataclass
 
+from typing import Any
+
+from fastapi.concurrency import run_in_threadpool
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from starlette.requests import HTTPConnection
+
+from tenantwatch.conventions import PLATFORM_TENANT
 
 COOKIE_NAME = "tenantwatch_session"
 MAX_AGE_SECONDS = 12 * 3600
@@ -37,6 +43,15 @@ class Viewer:
 
     def can_see(self, tenant: str | None) -> bool:
         return self.is_admin or tenant == self.tenant
+
+    def can_see_incident(self, incident: dict[str, Any]) -> bool:
+        """Its tenant's incidents, and the platform incidents that affect its tenant."""
+        return self.can_see(incident.get("tenant")) or (
+            incident.get("tenant") == PLATFORM_TENANT and self.tenant in (incident.get("affected_tenants") or []))
+
+    def may_act_on(self, incident: dict[str, Any]) -> bool:
+        """Acknowledge and resolve: an admin anything, a tenant user its own tenant's incidents."""
+        return self.can_see(incident.get("tenant"))
 
 
 @dataclass(frozen=True)
@@ -82,8 +97,11 @@ class SessionStore:
     def close(self, cookie: str | None) -> None:
         session = self.find(cookie)
         if session:
-            with self._lock:
-                self._sessions.pop(session.sid, None)
+            self.drop(session)
+
+    def drop(self, session: Session) -> None:
+        with self._lock:
+            self._sessions.pop(session.sid, None)
 
     def _drop_expired(self) -> None:
         now = time.time()
@@ -105,5 +123,26 @@ def session_store(conn: HTTPConnection) -> SessionStore:
     return store
 
 
-def current_session(conn: HTTPConnection) -> Session | None:
-    return session_store(conn).find(conn.cookies.get(COOKIE_NAME))
+async def viewer_for_key(conn: HTTPConnection, key: str) -> Viewer | None:
+    """The viewer a key stands for, or None for an unknown, revoked or intake key (checked by
+    the engine's own `app.state.verify_key`, so the dashboard accepts exactly the API's keys)."""
+    verify = getattr(conn.app.state, "verify_key", None)
+    if verify is None or not key:
+        return None
+    principal: Any = await run_in_threadpool(verify, key)
+    kind = getattr(principal, "kind", None)
+    if kind == "admin":
+        return Viewer(name=principal.name, tenant=None)
+    if kind == "tenant" and principal.tenant:
+        return Viewer(name=principal.name, tenant=principal.tenant)
+    return None
+
+
+async def current_session(conn: HTTPConnection) -> Session | None:
+    """The request's session while its key is still accepted; a revoked key closes it."""
+    store = session_store(conn)
+    session = store.find(conn.cookies.get(COOKIE_NAME))
+    if session is not None and await viewer_for_key(conn, session.key) is None:
+        store.drop(session)
+        return None
+    return session

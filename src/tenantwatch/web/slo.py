@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from tenantwatch import conventions
+from tenantwatch.conventions import PLATFORM_TENANT
 from tenantwatch.spec.units import format_duration
 from tenantwatch.web.signals import tenant_matcher
 
@@ -72,11 +73,15 @@ def objective_of(spec: Any, tenant: str) -> float:
 
 
 def unresolved_by_tenant(incidents: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
-    """{tenant: {"open": count, "worst": severity}} of the incidents not yet resolved."""
+    """{tenant: {"open": count, "worst": severity}} of the incidents not yet resolved; a
+    platform incident counts for the platform and for every tenant it affects."""
     found: dict[str, list[str]] = {}
     for incident in incidents:
         if incident.get("status") != "resolved":
-            found.setdefault(incident.get("tenant", ""), []).append(incident.get("severity", ""))
+            tenant = incident.get("tenant", "")
+            counted = {tenant, *(incident.get("affected_tenants") or [])} if tenant == PLATFORM_TENANT else {tenant}
+            for name in counted:
+                found.setdefault(name, []).append(incident.get("severity", ""))
     return {tenant: {"open": len(severities), "worst": next((s for s in SEVERITY_ORDER if s in severities), None)}
             for tenant, severities in found.items()}
 

@@ -28,8 +28,15 @@
     const tr = el("tr", undefined, "incident");
     tr.id = "incident-" + i.id;
     tr.dataset.status = i.status;
+    const title = el("span");
+    title.appendChild(link(url, i.title || ""));
+    if (i.caused_by) {
+      const cause = el("small", " caused by ");
+      cause.appendChild(link("/ui/incidents/" + encodeURIComponent(i.caused_by), "platform incident #" + i.caused_by));
+      title.append(" ", cause);
+    }
     const cells = [link(url, String(i.id)), i.tenant, badge(i.severity), badge(i.status),
-      link(url, i.title || ""), (i.services || []).join(", "), when(i.updated_at)];
+      title, (i.services || []).join(", "), when(i.updated_at)];
     for (const c of cells) { const td = el("td"); typeof c === "string" ? td.textContent = c : td.appendChild(c); tr.appendChild(td); }
     return tr;
   }
