@@ -42,7 +42,7 @@ def _schema_type(schema: dict[str, Any]) -> str:
     if "anyOf" in schema:
         return " or ".join(_schema_type(s) for s in schema["anyOf"])
     if "enum" in schema:
-        return " \\| ".join(f"`{v}`" for v in schema["enum"])
+        return " | ".join(f"`{v}`" for v in schema["enum"])  # _cell escapes the pipes once
     if schema.get("type") == "array":
         return f"array of {_schema_type(schema.get('items', {}))}"
     return str(schema.get("type", "any"))
@@ -129,7 +129,7 @@ def cli_section() -> Iterator[str]:
             yield "| argument / option | default | description |"
             yield "|---|---|---|"
             for p in params:
-                label = ", ".join(f"`{o}`" for o in p.opts) if _is_option(p) else f"`{p.name.upper()}`"
+                label = ", ".join(f"`{o}`" for o in p.opts) if _is_option(p) else f"`{p.metavar or p.name.upper()}`"
                 yield f"| {label} | {_option_default(p)} | {_cell(getattr(p, 'help', '') or '')} |"
             yield ""
 

@@ -53,7 +53,9 @@ def get_admin(principal: PrincipalDep) -> Principal:
 AdminDep = Annotated[Principal, Depends(get_admin)]
 
 
-def tenant_param(principal: ReaderDep, tenant: Annotated[str | None, Query(max_length=64)] = None) -> str | None:
+def tenant_param(principal: ReaderDep, tenant: Annotated[str | None, Query(
+        max_length=64, description="A tenant id: an admin may name any tenant, a tenant key only its own (403 otherwise).")]
+        = None) -> str | None:
     """The `tenant` query parameter, checked against the caller: an admin names any tenant, a
     tenant key its own only."""
     if tenant and not principal.is_admin and tenant != principal.tenant:

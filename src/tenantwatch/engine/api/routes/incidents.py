@@ -35,11 +35,14 @@ class ResolveIn(BaseModel):
 
 @router.get("", summary="List incidents (newest first)")
 def list_incidents(principal: ReaderDep, engine: EngineDep, tenant: TenantParam,
-                   status: Literal["open", "acknowledged", "resolved"] | None = None,
-                   severity: Literal["critical", "warning", "info"] | None = None,
-                   service: Annotated[str | None, Query(max_length=64)] = None,
-                   limit: Annotated[int, Query(ge=1, le=500)] = 50,
-                   cursor: Annotated[str | None, Query(max_length=24)] = None) -> dict[str, Any]:
+                   status: Annotated[Literal["open", "acknowledged", "resolved"] | None, Query(
+                       description="Only incidents in this state.")] = None,
+                   severity: Annotated[Literal["critical", "warning", "info"] | None, Query(
+                       description="Only incidents of this severity.")] = None,
+                   service: Annotated[str | None, Query(max_length=64, description="Only incidents with an alert on this service.")] = None,
+                   limit: Annotated[int, Query(ge=1, le=500, description="Page size.")] = 50,
+                   cursor: Annotated[str | None, Query(max_length=24, description="The `next_cursor` of the previous page.")]
+                   = None) -> dict[str, Any]:
     """`tenant` (admin, or a tenant key naming itself): what that tenant sees, i.e. its own
     incidents and the platform incidents that affect it."""
     return engine.incidents(principal, status=status, severity=severity, service=service, tenant=tenant, limit=limit,
