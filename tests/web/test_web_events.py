@@ -40,8 +40,5 @@ def test_an_acknowledgement_reaches_the_stream(engine: Engine, stream_of: Any) -
 def test_a_key_revoked_through_the_api_ends_its_open_stream_at_once(engine: Engine, stream_of: Any) -> None:
     acme = stream_of("acme")
     assert acme.next("snapshot") == {"incidents": []}
-    admin = {"Authorization": f"Bearer {engine.keys['admin']}"}
-    with TestClient(engine.app) as api:
-        [alice] = [k for k in api.get("/api/v1/keys", headers=admin).json()["items"] if k["name"] == "alice"]
-        assert api.delete(f"/api/v1/keys/{alice['id']}", headers=admin).status_code == 200
+    engine.revoke("alice")
     assert acme.next("logout", timeout=10) == {"message": "session ended"}  # not after the 30 s safety poll

@@ -48,6 +48,13 @@ class Engine:
                 response = client.post("/api/v1/alertmanager", json=body, headers=headers)
         assert response.status_code < 300, response.text
 
+    def revoke(self, name: str) -> None:
+        """Revoke the key called `name` through the admin API, as an operator would."""
+        admin = {"Authorization": f"Bearer {self.keys['admin']}"}
+        with TestClient(self.app) as client:
+            [key] = [k for k in client.get("/api/v1/keys", headers=admin).json()["items"] if k["name"] == name]
+            assert client.delete(f"/api/v1/keys/{key['id']}", headers=admin).status_code == 200
+
     def incidents(self, who: str = "admin") -> list[dict[str, Any]]:
         with TestClient(self.app) as client:
             response = client.get("/api/v1/incidents", headers={"Authorization": f"Bearer {self.keys[who]}"})
