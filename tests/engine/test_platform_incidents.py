@@ -126,6 +126,21 @@ def test_after_the_platform_incident_resolves_a_still_open_tenant_incident_pages
     assert not any(p["dedup_key"].startswith("tenantwatch-globex") for p in recorder.bodies("/pagerduty"))
 
 
+def test_a_flapping_shared_service_keeps_its_tenant_incidents_linked(shared: Engine, recorder: Recorder) -> None:
+    shared.post([alert(tenant="acme", service="api", severity="critical"), platform_alert()])
+    run(shared, 20)
+    shared.post([platform_alert(status="resolved")])
+    shared.clock.advance(120)  # the database dies again before acme's grace is over
+    shared.post([platform_alert(starts=shared.clock.now())])
+    first, second = sorted(i["id"] for i in incidents_of(shared, "platform"))
+    [acme] = incidents_of(shared, "acme")
+    assert acme["caused_by"] == second
+    run(shared, 30)
+    assert not any(p["dedup_key"].startswith("tenantwatch-acme") for p in recorder.bodies("/pagerduty"))
+    assert {p["dedup_key"] for p in recorder.bodies("/pagerduty")} == {
+        f"tenantwatch-platform-{first}", f"tenantwatch-platform-{second}"}
+
+
 def test_a_tenant_reads_the_platform_incident_but_cannot_act_on_it_nor_see_other_tenants(shared: Engine) -> None:
     shared.post([alert(tenant="acme", service="api"), alert(tenant="globex", service="api"), platform_alert()])
     [platform] = incidents_of(shared, "platform")

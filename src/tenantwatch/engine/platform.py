@@ -9,9 +9,10 @@ indexed query on SQLite and PostgreSQL.
 
 A tenant incident is `caused_by` an unresolved platform incident that affects its tenant when
 one of its services is, or depends on, one of the platform incident's services: either it opens
-while the platform incident is open, or it had an alert within the correlation window when
-the platform incident opened (a dependent's error rate may fire before the database's down
-alert). A linked incident does not page while its cause is unresolved (the platform incident
+while the platform incident is open, or, when the platform incident opens, it had an alert
+within the correlation window (a dependent's error rate may fire before the database's down
+alert) or it was caused by an earlier platform incident that has resolved since (a flapping
+shared service). A linked incident does not page while its cause is unresolved (the platform incident
 pages, once); when the cause resolves, the linked incidents still open get a grace of one
 correlation window for their own alerts to clear, then page as their levels say.
 """
@@ -21,7 +22,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING, Iterable
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from tenantwatch.conventions import PLATFORM_TENANT
@@ -97,12 +98,12 @@ class Causes:
                     conflict=("incident_id", "tenant"))
         known.update(new)
         since = now - dt.timedelta(seconds=self.config.correlation_window)
-        recent = self.session.scalars(select(Incident).where(
+        candidates = self.session.scalars(select(Incident).where(
             Incident.tenant.in_(select(IncidentTenant.tenant).where(IncidentTenant.incident_id == incident.id)),
-            Incident.status != "resolved", Incident.caused_by.is_(None), Incident.last_alert_at >= since)
+            Incident.status != "resolved", or_(Incident.last_alert_at >= since, Incident.caused_by.is_not(None)))
             .order_by(Incident.id))
-        for tenant_incident in recent:
-            if _follows(self.config.graph, tenant_incident, incident):
+        for tenant_incident in candidates:  # recent ones, and those of an earlier (flapping) cause now resolved
+            if unresolved_cause(self.session, tenant_incident) is None and _follows(self.config.graph, tenant_incident, incident):
                 link(self.session, self.config.spec, tenant_incident, incident, now=now, changes=changes)
 
     def _find_cause(self, incident: Incident, now: dt.datetime, changes: IncidentChanges) -> None:
