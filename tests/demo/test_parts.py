@@ -3,7 +3,9 @@ wiring a spec to the ports the demo picked."""
 
 from __future__ import annotations
 
+import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -15,9 +17,12 @@ import pytest
 import yaml
 
 from tenantwatch.demo.procs import ChildFailed, process_alive, spawn, wait_until
-from tenantwatch.demo.recorder import Recorder
+from tenantwatch.demo.loop import cascade, is_about, is_slack_message_for
+from tenantwatch.demo.recorder import Recorded, Recorder
 from tenantwatch.demo.stack import StackError, find_binary
-from tenantwatch.demo.wiring import PAGERDUTY_PATH, SLACK_PATH, Addresses, demo_spec_text, parse, wire
+from tenantwatch.demo.wiring import PAGERDUTY_PATH, SLACK_PATH, Addresses, demo_spec_text, parse, wire, write_secrets
+from tenantwatch.render import RenderOptions, render_tree
+from tenantwatch.sim import Fault
 
 
 def _wait_dead(pid: int, timeout: float = 10) -> bool:
@@ -82,7 +87,7 @@ def test_the_recorder_answers_like_slack_and_pagerduty_and_keeps_each_request():
 ADDRESSES = Addresses({"api": "127.0.0.1:1001", "db": "127.0.0.1:1002", "cache": "127.0.0.1:1003",
                        "events": "127.0.0.1:1006", "jobs": "127.0.0.1:1004", "recommender": "127.0.0.1:1005"},
                       "http://127.0.0.1:2000", "127.0.0.1:3000", "127.0.0.1:3001", "/tmp/x/intake.key",
-                      "http://127.0.0.1:4000")
+                      "http://127.0.0.1:4000", "/tmp/x/secrets")
 
 
 def test_the_embedded_demo_spec_is_valid_and_covers_every_service_kind():
@@ -120,6 +125,19 @@ def test_wiring_points_every_part_at_the_demos_ports():
     assert wired.spec.discovery == "static" and parse(wired.text) == wired.spec
 
 
+def test_every_secret_file_the_rendered_alertmanager_reads_exists_in_the_demo(tmp_path):
+    """Alertmanager notifies some alerts itself (the engine's own health goes to Slack even when
+    the engine is down); a missing secret file would make those notifications fail."""
+    addresses = Addresses({**ADDRESSES.service_targets}, ADDRESSES.engine_url, ADDRESSES.alertmanager, ADDRESSES.prometheus,
+                          str(tmp_path / "intake.key"), ADDRESSES.recorder_url, str(tmp_path / "secrets"))
+    wired = wire(demo_spec_text(), addresses)
+    write_secrets(wired.environ, tmp_path / "secrets")
+    config = render_tree(wired.spec, RenderOptions(profile="fast"), ["alertmanager"])["alertmanager"]["alertmanager.yml"]
+    read = [Path(v) for v in re.findall(r"\w+_file: (\S+)", config) if not v.endswith("intake.key")]
+    assert read and all(path.is_file() and path.stat().st_mode & 0o077 == 0 for path in read), read
+    assert (tmp_path / "secrets" / "TENANTWATCH_DEMO_SLACK_URL").read_text() == ADDRESSES.recorder_url + SLACK_PATH
+
+
 def test_wiring_any_spec_sets_every_env_secret_of_its_webhooks():
     text = """
 version: 1
@@ -135,7 +153,47 @@ services:
 tenants:
   one: {}
 """
-    addresses = Addresses({"web": "127.0.0.1:1"}, "http://127.0.0.1:2", "127.0.0.1:3", "127.0.0.1:5", "/k", "http://127.0.0.1:4")
+    addresses = Addresses({"web": "127.0.0.1:1"}, "http://127.0.0.1:2", "127.0.0.1:3", "127.0.0.1:5", "/k",
+                          "http://127.0.0.1:4", "/s")
     wired = wire(text, addresses)
     assert wired.environ == {"MY_DISCORD": "http://127.0.0.1:4/hooks/discord", "MY_HOOK": "http://127.0.0.1:4/hooks/webhook"}
     assert wired.spec.services["web"].targets == ["127.0.0.1:1"]
+
+
+def _slack(text: str) -> Recorded:
+    return Recorded(0.0, "POST", SLACK_PATH, {}, json.dumps({"text": text, "blocks": []}).encode())
+
+
+def test_a_slack_message_is_about_the_tenant_its_headline_names():
+    platform = _slack("[TRIGGERED] [CRITICAL] platform: db is down (affected: acme, globex)")
+    linked = _slack("[TRIGGERED] [WARNING] acme: api error rate high (caused by platform incident #3)")
+    assert is_slack_message_for("platform")(platform) and not is_slack_message_for("platform")(linked)
+    assert is_slack_message_for("acme")(linked) and not is_slack_message_for("acme")(platform)
+    assert not is_slack_message_for("acme")(Recorded(0.0, "POST", PAGERDUTY_PATH, {}, linked.body))
+
+
+def test_the_loop_follows_a_platform_fault_to_the_alert_about_its_shared_service():
+    db_down = Fault(1, "platform", "service_down", ("db",), 0.0)
+    assert is_about(db_down, "platform", ["db"])
+    assert not is_about(db_down, "platform", [])  # e.g. the Watchdog or another platform alert
+    assert not is_about(db_down, "platform", ["cache"])
+    assert not is_about(db_down, "acme", ["db"])
+    burst = Fault(2, "acme", "error_burst", ("api",), 0.0)
+    assert is_about(burst, "acme", []) and not is_about(burst, "globex", ["api"])
+
+
+@pytest.mark.parametrize("dead, tenants", [
+    ("db", {"acme", "globex", "initech"}),  # api and jobs depend on it
+    ("events", {"acme", "globex"}),  # only jobs consume the queue; initech runs no jobs
+    ("recommender", {"acme", "globex", "initech"}),  # through api, which depends on it
+])
+def test_the_loop_expects_linked_incidents_of_the_tenants_the_outage_breaks(dead, tenants):
+    spec = parse(demo_spec_text())
+    assert cascade(spec, Fault(1, "platform", "service_down", (dead,), 0.0)) == tenants
+
+
+def test_no_linked_incidents_are_expected_where_nothing_fails_visibly():
+    spec = parse("version: 1\nplatform: p\nservices: {db: {kind: postgres, shared: true}, "
+                 "ranker: {kind: model, depends_on: [db]}}\ntenants: {a: {}}\n")
+    assert cascade(spec, Fault(1, "platform", "service_down", ("db",), 0.0)) == set()
+    assert cascade(parse(demo_spec_text()), Fault(2, "platform", "connection_exhaustion", ("db",), 0.0)) == set()

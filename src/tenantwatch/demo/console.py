@@ -14,11 +14,12 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from tenantwatch.conventions import PLATFORM_TENANT
 from tenantwatch.demo.loop import LoopReport, Stage, close_loop
 from tenantwatch.demo.stack import STEPS, Stack, StackError
 from tenantwatch.demo.wiring import WiringError, demo_spec_text, parse
 from tenantwatch.sim import FaultError, parse_fault, random_schedule
-from tenantwatch.sim.faults import make_fault
+from tenantwatch.sim.faults import resolve
 
 out = Console()
 err = Console(stderr=True, soft_wrap=True)
@@ -51,7 +52,11 @@ def _summary(stack: Stack) -> Table:
     assert stack.keys is not None
     table.add_row("admin key", stack.keys.admin)
     table.add_row(f"tenant key ({stack.keys.tenant})", stack.keys.tenant_key)
-    table.add_row("inject a fault", f"curl -X POST {stack.urls['simulator']}/faults -d '{{\"tenant\": \"{stack.keys.tenant}\", \"kind\": \"error_burst\"}}'")
+    faults = stack.urls["simulator"] + "/faults"
+    table.add_row("inject a fault", f"curl -X POST {faults} -d '{{\"tenant\": \"{stack.keys.tenant}\", \"kind\": \"error_burst\"}}'")
+    for shared in stack.spec.shared_services()[:1]:
+        table.add_row("kill a shared service",
+                      f"curl -X POST {faults} -d '{{\"tenant\": \"{PLATFORM_TENANT}\", \"kind\": \"service_down\", \"service\": \"{shared}\"}}'")
     return table
 
 
@@ -104,7 +109,7 @@ def run_demo(*, fault: str | None, once: bool, timeout: float, seed: int, speed:
         text = _read(spec) if spec else demo_spec_text()
         parsed = parse(text)
         tenant, kind = parse_fault(fault) if fault else (next(iter(parsed.tenants)), "error_burst")
-        make_fault(parsed, tenant, kind, 0.0)  # refuse a fault the spec cannot show before starting anything
+        resolve(parsed, tenant, kind)  # refuse a fault the spec cannot show before starting anything
         scheduled = not once and not fault and fault_every > 0
         schedule = random_schedule(parsed, seed, fault_every, fault_every / 2, 100) if scheduled else []
         stack = Stack(text, seed=seed, speed=speed, schedule=schedule)
@@ -119,8 +124,8 @@ def run_demo(*, fault: str | None, once: bool, timeout: float, seed: int, speed:
         if once:
             return _once(stack, tenant, kind, timeout, format)
         if fault:
-            stack.inject(tenant, kind)
-            out.print(f"injected {kind} on {tenant}", markup=False)
+            injected = stack.inject(tenant, kind)
+            out.print(f"injected {injected.kind} on {tenant}: {', '.join(injected.services)}", markup=False)
         _follow(stack)
     except StackError as exc:
         err.print(f"demo: {exc}", markup=False)

@@ -24,7 +24,7 @@ import httpx
 
 from tenantwatch.demo.procs import Child, ChildFailed, http_ok, port_listening, process_alive, spawn, wait_until
 from tenantwatch.demo.recorder import Recorder
-from tenantwatch.demo.wiring import Addresses, WiringError, demo_spec_text, parse, wire
+from tenantwatch.demo.wiring import Addresses, WiringError, demo_spec_text, parse, wire, write_private, write_secrets
 from tenantwatch.render import RenderError, RenderOptions, render_tree
 from tenantwatch.render.emit import write_tree
 from tenantwatch.sim import Fault, ScheduledFault, SimServer, World
@@ -119,7 +119,8 @@ class Stack:
         wired = wire(self.spec_text, Addresses(
             {name: f"127.0.0.1:{self.sim.port(name)}" for name in self.spec.services},
             self.urls["engine"], f"127.0.0.1:{ports['alertmanager']}", f"127.0.0.1:{ports['prometheus']}",
-            str(intake_file), self.recorder.url))
+            str(intake_file), self.recorder.url, str(self.workdir / "secrets")))
+        write_secrets(wired.environ, self.workdir / "secrets")
         self.spec_path = self.workdir / "spec.yaml"
         self.spec_path.write_text(wired.text, encoding="utf-8")
         self.db_url = f"sqlite:///{self.workdir / 'engine.db'}"
@@ -169,7 +170,7 @@ class Stack:
         except StoreError as exc:
             raise StackError(f"cannot create the engine's database {self.db_url}: {exc}") from None
         try:
-            _write_private(intake_file, create_key(store, kind="intake", name="alertmanager"))
+            write_private(intake_file, create_key(store, kind="intake", name="alertmanager"))
             tenant = next(iter(self.spec.tenants))
             return DemoKeys(create_key(store, kind="admin", name="demo-admin"), tenant,
                             create_key(store, kind="tenant", tenant=tenant, name=f"{tenant}-demo-user"))
@@ -218,9 +219,3 @@ class Stack:
 
 def _tenantwatch() -> list[str]:
     return [sys.executable, "-m", "tenantwatch.cli"]
-
-
-def _write_private(path: Path, content: str) -> None:
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w") as handle:
-        handle.write(content)

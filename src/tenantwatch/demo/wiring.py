@@ -6,8 +6,10 @@ them; only addresses and the local stand-ins for Slack and PagerDuty are filled 
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from importlib.resources import files
+from pathlib import Path
 
 import yaml
 
@@ -45,6 +47,7 @@ class Addresses:
     prometheus: str  # host:port Prometheus listens on (it scrapes itself there)
     intake_key_file: str
     recorder_url: str
+    secrets_dir: str  # where Alertmanager reads the env: secrets of its native receivers
 
 
 @dataclass(frozen=True)
@@ -62,6 +65,7 @@ def wire(text: str, at: Addresses) -> Wired:
     raw["engine"] = {"url": at.engine_url, "intake_key_file": at.intake_key_file}
     raw["prometheus"] = {**(raw.get("prometheus") or {}), "alertmanager": at.alertmanager,
                          "listen_address": at.prometheus}
+    raw["alertmanager"] = {**(raw.get("alertmanager") or {}), "secrets_dir": at.secrets_dir}
     for name, service in raw["services"].items():
         service["targets"] = [at.service_targets[name]]
     environ: dict[str, str] = {}
@@ -75,6 +79,21 @@ def wire(text: str, at: Addresses) -> Wired:
                 environ.update(_env_value(channel[field], at.recorder_url + path))
     wired = yaml.safe_dump(raw, sort_keys=False)
     return Wired(wired, parse(wired), environ)
+
+
+def write_secrets(environ: dict[str, str], directory: Path) -> None:
+    """One file per env: secret (named after the variable, readable by its owner only), where
+    the rendered alertmanager.yml reads it for the receivers that take no engine webhook."""
+    directory.mkdir(parents=True, exist_ok=True)
+    for name, value in environ.items():
+        write_private(directory / name, value)
+
+
+def write_private(path: Path, content: str) -> None:
+    """A file only its owner can read, created so from the start (no window with wider rights)."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(content)
 
 
 def _env_value(reference: object, value: str) -> dict[str, str]:

@@ -207,6 +207,9 @@ def _tenant_level(m: Moment, out: Signals) -> None:
     out.rates[("tenant_cost_eur_total", m.labels())] = m.rps * cost
 
 
+# Kinds whose errors show a dead dependency (5xx responses, failed jobs); the others carry on.
+CASCADE_KINDS = ("http", "worker")
+
 # The deployment's own series (an exporter beside it) and the series its application labels
 # with the tenant, by kind.
 DEPLOYMENT_SIGNALS: dict[str, Callable[[Moment, Signals], None]] = {

@@ -32,6 +32,12 @@ class Topology:
         dependents = {name: tuple(n for n, s in services.items() if name in s.depends_on) for name in services}
         return cls(uses, home, served, below, dependents)
 
+    def broken_by(self, dead: Iterable[str]) -> dict[str, tuple[str, ...]]:
+        """Tenant -> the services it uses that depend on one of `dead` (directly or not)."""
+        gone = set(dead)
+        broken = {t: tuple(n for n in mine if self.below[n] & gone) for t, mine in self.uses.items()}
+        return {t: names for t, names in broken.items() if names}
+
 
 def dependencies(services: dict[str, Service], roots: Iterable[str]) -> frozenset[str]:
     """Everything the `roots` depend on, directly or through other services (depends_on)."""
