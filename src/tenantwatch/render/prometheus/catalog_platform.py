@@ -16,6 +16,9 @@ from tenantwatch.render.prometheus.recording import Recorder
 PLATFORM = {c.TENANT: c.PLATFORM_TENANT}
 NODE_FS = 'fstype!~"tmpfs|overlay|squashfs"'
 HEARTBEAT_MIN_AGE = 60.0  # the engine's scheduler ticks on its own clock, even in the fast profile
+# `up` of the engine is absent until its first scrape, which reads as down: hold for a few
+# scrapes, so a Prometheus that just started does not page (and then resolve) an engine that is fine.
+FIRST_SCRAPES = 3
 
 
 def node_alerts(r: Recorder) -> list[AlertDef]:
@@ -65,7 +68,7 @@ def pipeline_alerts(r: Recorder) -> list[AlertDef]:
             "tenantwatch engine is down",
             "Prometheus cannot scrape the tenantwatch engine (up = {value}); alerts are not turned into incidents.",
             Level("up", extra={"job": c.ENGINE_JOB, "instance": "engine:8080"}), op="<", threshold=0.5,
-            bad=0.0, good=1.0, hold=120, static_labels=PLATFORM,
+            bad=0.0, good=1.0, hold=max(120.0, t.factor * FIRST_SCRAPES * t.scrape_interval), static_labels=PLATFORM,
         ),
         AlertDef(
             c.ALERT_ENGINE_INTAKE_ERRORS, "errors", "warning", f"sum(rate({c.ENGINE_INTAKE_ERRORS}[{t.w(300)}]))", (),
