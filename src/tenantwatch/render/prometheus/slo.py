@@ -77,20 +77,26 @@ class SloAlerts:
             settle=self.r.t.window(300), board="slo", **kw,
         )
 
+    def _success(self, what: str, name_of: Callable[[str], str], objective: str, events: str, probe: Share,
+                 **kw) -> AlertDef:
+        """An SLO on the share of good events (requests, jobs) against the tenant's objective."""
+        noun = objective.replace("_", " ")
+        return self._alert(
+            what, self._ratio(name_of), _tenant_budget(objective), TS,
+            f"{{service}} burns its {noun} error budget for tenant {{tenant}}",
+            f"{{value}} of {{service}} {events} for tenant {{tenant}} fail, burning the error budget of the "
+            f"{{objective}} {noun} objective faster than {self.factors}.",
+            probe, objective=objective, limit=lambda o, f=self.lowest: f * (1 - o), cap=1.0, formats=PCT, **kw,
+        )
+
     def http(self) -> list[AlertDef]:
         services = services_of(self.r.spec, "http")
         if not services:
             return []
         buckets = self.r.spec.services[services[0]].latency_buckets
         return [
-            self._alert(
-                "errors", self._ratio(c.http_error_ratio), _tenant_budget("availability"), TS,
-                "{service} burns its availability error budget for tenant {tenant}",
-                "{value} of {service} requests for tenant {tenant} fail, burning the error budget of the "
-                f"{{objective}} availability objective faster than {self.factors}.",
-                Share("http_requests_total", {**HTTP_EXTRA, "code": "500"}, {**HTTP_EXTRA, "code": "200"}),
-                objective="availability", limit=lambda o, f=self.lowest: f * (1 - o), cap=1.0, formats=PCT,
-            ),
+            self._success("errors", c.http_error_ratio, "availability", "requests",
+                          Share("http_requests_total", {**HTTP_EXTRA, "code": "500"}, {**HTTP_EXTRA, "code": "200"})),
             self._alert(
                 "latency", self._ratio(c.http_slow_ratio), _fixed_budget(LATENCY_BUDGET), TS,
                 "{service} burns its latency budget for tenant {tenant}",
@@ -105,15 +111,9 @@ class SloAlerts:
         if not services_of(self.r.spec, "worker"):
             return []
         queue = {"queue": "default"}
-        return [self._alert(
-            "jobs", self._ratio(c.worker_failure_ratio), _tenant_budget("job_success"), TS,
-            "{service} burns its job success budget for tenant {tenant}",
-            "{value} of {service} jobs for tenant {tenant} fail, burning the error budget of the "
-            f"{{objective}} job success objective faster than {self.factors}.",
-            Share("worker_jobs_total", {**queue, "outcome": "failure"}, {**queue, "outcome": "success"}),
-            objective="job_success", limit=lambda o, f=self.lowest: f * (1 - o), cap=1.0, formats=PCT,
-            kind="worker", shared_too=True,
-        )]
+        return [self._success("jobs", c.worker_failure_ratio, "job_success", "jobs",
+                              Share("worker_jobs_total", {**queue, "outcome": "failure"}, {**queue, "outcome": "success"}),
+                              kind="worker", shared_too=True)]
 
     def routes(self) -> list[AlertDef]:
         """Per-route SLOs; the generated tests probe the first listed route."""
