@@ -5,6 +5,8 @@ failed render still leaves the folder as it was."""
 from __future__ import annotations
 
 import json
+import os
+import stat
 import subprocess
 import sys
 from pathlib import Path
@@ -40,6 +42,19 @@ def test_a_rerender_removes_what_it_wrote_before_and_keeps_the_users_files(tmp_p
     assert "rules/b.yml" not in after  # written by tenantwatch, no longer rendered
     assert after["rules/mine.yml"] == USER_RULES.encode() and after["notes/README"] == b"my notes\n"
     assert json.loads(after[MANIFEST])["files"] == ["prometheus.yml", "rules/a.yml"]
+
+
+def test_rendered_folders_are_readable_by_the_services_that_load_them(tmp_path: Path) -> None:
+    """Debian's Prometheus and Alertmanager run as the user `prometheus`: a subtree swapped in
+    gets the mode any folder gets under the umask, not a temp dir's 0700 (permission denied)."""
+    out = tmp_path / "out"
+    umask = os.umask(0o022)
+    try:
+        write_tree(out, {"prometheus": {"rules/a.yml": "a\n", "prometheus.yml": "p\n"}, "alertmanager": {"alertmanager.yml": "x\n"}})
+    finally:
+        os.umask(umask)
+    for folder in ("prometheus", "prometheus/rules", "alertmanager"):
+        assert stat.S_IMODE((out / folder).stat().st_mode) == 0o755, folder
 
 
 def test_a_first_render_into_a_folder_with_files_deletes_none_of_them(tmp_path: Path) -> None:

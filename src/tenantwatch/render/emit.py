@@ -33,6 +33,7 @@ def write_tree(out: Path, tree: dict[str, Files]) -> None:
         for name, files in tree.items():
             tmp = Path(tempfile.mkdtemp(prefix=f".{name}.new-", dir=out))
             staged.append((name, tmp))
+            tmp.chmod(_folder_mode())
             for rel, content in files.items():
                 path = tmp / rel
                 path.parent.mkdir(parents=True, exist_ok=True)
@@ -43,6 +44,14 @@ def write_tree(out: Path, tree: dict[str, Files]) -> None:
     finally:
         for _, tmp in staged:
             shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _folder_mode() -> int:
+    """What `mkdir` would give under the current umask: a temp dir is 0700, and the subtree
+    swapped in must be readable by Prometheus and Alertmanager, which run as their own user."""
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o777 & ~umask
 
 
 def _carry_over(root: Path, tmp: Path, files: Files) -> None:
