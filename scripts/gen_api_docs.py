@@ -42,14 +42,22 @@ def _schema_type(schema: dict[str, Any]) -> str:
     if "anyOf" in schema:
         return " or ".join(_schema_type(s) for s in schema["anyOf"])
     if "enum" in schema:
-        return " | ".join(f"`{v}`" for v in schema["enum"])  # _cell escapes the pipes once
+        return " | ".join(f"`{v}`" for v in schema["enum"])  # escaped by _cell in a table only
     if schema.get("type") == "array":
         return f"array of {_schema_type(schema.get('items', {}))}"
     return str(schema.get("type", "any"))
 
 
+def _flat(text: object) -> str:
+    """Text on one line (help and descriptions may wrap)."""
+    return " ".join(str(text).split())
+
+
 def _cell(text: object) -> str:
-    return " ".join(str(text).split()).replace("|", "\\|")
+    """A table cell: `|` would end the cell, so it is escaped once as `\\|`, which GitHub's
+    Markdown turns back into a bar, even inside a code span. Only cells are escaped: in a
+    paragraph the backslash would show inside code spans."""
+    return _flat(text).replace("|", "\\|")
 
 
 def http_section(doc: dict[str, Any]) -> Iterator[str]:
@@ -66,7 +74,7 @@ def http_section(doc: dict[str, Any]) -> Iterator[str]:
                 continue
             yield f"### {method.upper()} `{path}`"
             yield ""
-            yield _cell(op.get("summary", ""))
+            yield _flat(op.get("summary", ""))
             if op.get("description"):
                 yield ""
                 yield op["description"].strip()
@@ -81,9 +89,9 @@ def http_section(doc: dict[str, Any]) -> Iterator[str]:
             body = op.get("requestBody", {}).get("content", {})
             for media, content in body.items():
                 yield ""
-                yield f"Request body ({media}): {_cell(_schema_type(content.get('schema', {})))}"
+                yield f"Request body ({media}): {_flat(_schema_type(content.get('schema', {})))}"
             yield ""
-            yield "Responses: " + ", ".join(f"`{code}` {_cell(r.get('description', ''))}" for code, r in sorted(op.get("responses", {}).items()))
+            yield "Responses: " + ", ".join(f"`{code}` {_flat(r.get('description', ''))}" for code, r in sorted(op.get("responses", {}).items()))
             yield ""
 
 
@@ -116,7 +124,7 @@ def cli_section() -> Iterator[str]:
     root = typer.main.get_command(app)
     yield "## Command line"
     yield ""
-    yield _cell(root.help or "")
+    yield _flat(root.help or "")
     yield ""
     for name, command in _commands(root, "tenantwatch"):
         yield f"### `{name}`"

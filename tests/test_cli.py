@@ -1,4 +1,4 @@
-"""The command line as CONTRACT.md §1 describes it: exit codes, messages, and a render that
+"""The command line as docs/api-reference.md describes it: exit codes, messages, and a render that
 owns its output folder (atomic swap, --only, --check)."""
 
 from __future__ import annotations

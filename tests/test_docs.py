@@ -13,6 +13,7 @@ from typing import Any, Iterator
 import pytest
 import typer
 import yaml
+from markdown_it import MarkdownIt
 from typer.testing import CliRunner
 
 from tenantwatch.cli import app
@@ -144,9 +145,52 @@ def test_relative_links_resolve(doc):
         assert (doc.parent / target).exists(), f"{doc.name}: link to missing {target}"
 
 
-def test_generated_api_reference_is_up_to_date():
+def _api_docs_generator():
     spec = importlib.util.spec_from_file_location("gen_api_docs", REPO / "scripts" / "gen_api_docs.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
+    return module
+
+
+def test_generated_api_reference_is_up_to_date():
+    module = _api_docs_generator()
     assert module.TARGET.read_text(encoding="utf-8") == module.generate(), \
         "docs/api-reference.md is out of date: run .venv/bin/python scripts/gen_api_docs.py"
+
+
+def _rendered(markdown: str) -> str:
+    """HTML as a GitHub-style renderer (CommonMark with tables) shows the Markdown."""
+    return MarkdownIt("commonmark").enable("table").render(markdown)
+
+
+def test_bars_in_the_api_reference_render_as_bars():
+    """A `|` in a table cell is escaped once (`\\|`, which a table turns back into a bar even
+    in code); in a paragraph it is left alone, where a backslash would show in code spans."""
+    doc = {"info": {"title": "engine", "version": "1"}, "paths": {"/audit": {"get": {
+        "summary": "Audit log as `json|jsonl`",
+        "parameters": [{"name": "format", "in": "query", "schema": {"enum": ["json", "jsonl"]},
+                        "description": "`a|b` or c"}],
+        "responses": {"200": {"description": "page | stream"}}}}}}
+    html = _rendered("\n".join(_api_docs_generator().http_section(doc)))
+    assert "<code>json|jsonl</code>" in html
+    assert "<td><code>json</code> | <code>jsonl</code></td>" in html
+    assert "<td><code>a|b</code> or c</td>" in html
+    assert "page | stream" in html
+    assert "\\|" not in html
+    assert "\\|" not in _rendered((REPO / "docs" / "api-reference.md").read_text(encoding="utf-8"))
+
+
+# What users do not have: the project's internal notes and datasets outside the repository.
+UNSHIPPED = re.compile(r"\.\./shared\b|\bshared/(?:datasets|examples)\b|\bCONTRACT\b|\bDESIGN\.md\b")
+# docs/api-reference.md is generated from src/, which is checked (and it from src/).
+USER_FACING = [d for d in DOCS if d.name != "api-reference.md"] + sorted(
+    [*REPO.glob("src/**/*.py"), *REPO.glob("src/**/*.j2"), *REPO.glob("examples/*.yaml"), *REPO.glob("scripts/*")])
+
+
+def test_nothing_users_read_points_at_files_they_do_not_have():
+    """Docs, CLI help, docstrings and examples say things in their own words: no CONTRACT.md,
+    DESIGN.md or ../shared (nor a dataset folder the repository does not ship)."""
+    found = [f"{path.relative_to(REPO)}:{text[:m.start()].count(chr(10)) + 1}: {m.group()}"
+             for path in USER_FACING if path.is_file()
+             for text in [path.read_text(encoding="utf-8", errors="replace")] for m in UNSHIPPED.finditer(text)]
+    assert not found, "points at files users do not have (say it in docs/ instead):\n" + "\n".join(found)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-# Labels (CONTRACT.md §3)
+# Labels (docs/metrics-and-alerts.md, "Labels and annotations")
 TENANT = "tenant"
 SERVICE = "service"
 SEVERITY = "severity"
@@ -38,7 +38,7 @@ TENANT_PAGE = "tenantwatch:tenant:page"  # labels: tenant; 1/0 where a tenant se
 TIER_PAGING_DISABLED = "tenantwatch:tier:paging_disabled"  # labels: tier; tiers with page: false
 PAGING_DISABLED = "tenantwatch:tenant:paging_disabled"  # labels: tenant; derived
 
-# Shared services (CONTRACT: one outage = one page): their series carry no tenant and are
+# Shared services (one outage = one page; docs/input-metrics.md): their series carry no tenant and are
 # alerted as tenant="platform", scope="shared".
 SERVICE_INFO = "tenantwatch:service:info"  # value 1; labels: service, kind, scope
 
@@ -227,7 +227,7 @@ def zscore(signal: str) -> str:
     return f"{signal}:zscore"
 
 
-# Alert names (CONTRACT.md §3). Runbooks live at <runbook_base_url>/<runbook_slug(name)>.
+# Alert names (docs/metrics-and-alerts.md). Runbooks live at <runbook_base_url>/<runbook_slug(name)>.
 ALERT_API_LATENCY = "TenantApiLatencyHigh"
 ALERT_API_ERRORS = "TenantApiErrorRateHigh"
 ALERT_API_THROUGHPUT_DROP = "TenantApiThroughputDrop"

@@ -40,7 +40,7 @@ def metric_names(expr: str) -> set[str]:
     return set(SELECTOR.findall(expr)) - {"by", "without", "on", "ignoring", "group_left", "group_right"}
 
 
-# CONTRACT.md §2: the input metrics a panel may read directly (besides recording rules).
+# docs/input-metrics.md: the input metrics a panel may read directly (besides recording rules).
 CONTRACT_INPUT_METRICS = frozenset({
     "up", "http_requests_total", "http_request_duration_seconds_bucket", "http_request_duration_seconds_sum",
     "http_request_duration_seconds_count", "container_cpu_usage_seconds_total", "container_memory_working_set_bytes",

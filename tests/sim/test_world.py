@@ -1,4 +1,4 @@
-"""The simulated platform: every CONTRACT.md §2 series for any spec, healthy tenants inside
+"""The simulated platform: every series of docs/input-metrics.md for any spec, healthy tenants inside
 their objectives, each fault past them, monotonic counters, determinism, accelerated time."""
 
 from __future__ import annotations

@@ -267,8 +267,8 @@ def bench_nab(
 ) -> None:
     """Score a detector on the Numenta Anomaly Benchmark (three profiles, null = 0, perfect = 100).
 
-    Example: `tenantwatch bench nab --data shared/datasets/nab --out nab-results`
-    (or `--data NAB/data` of a NAB checkout, whose labels/ sits beside data/)
+    Example: `tenantwatch bench nab --data NAB/data --out nab-results`, on a clone of
+    https://github.com/numenta/NAB (its labels/combined_windows.json, beside data/, is found)
     """
     from tenantwatch.detect.bench import matrix_throughput, run_nab
     from tenantwatch.detect.corpus import SeriesError, load_nab
@@ -330,7 +330,8 @@ def bench_forecast(
 ) -> None:
     """Backtest the load forecast against `offset 1w`, `offset 1d` and "the current value holds".
 
-    Example: `tenantwatch bench forecast --csv shared/datasets/nab/realKnownCause/nyc_taxi.csv --horizon 24h`
+    Example: `tenantwatch bench forecast --csv NAB/data/realKnownCause/nyc_taxi.csv --horizon 24h`
+    (a series of a NAB clone, or your own timestamp,value CSV)
     """
     import pandas as pd
     from rich.progress import Progress

@@ -1,4 +1,4 @@
-"""The dashboard's way into the engine: its public HTTP API (CONTRACT.md §4), called in-process.
+"""The dashboard's way into the engine: its public HTTP API (docs/engine.md), called in-process.
 
 Every read and action goes through `/api/v1/...` with the session's own key, so the
 engine's tenant scoping (404 for another tenant's incident) applies to the dashboard exactly

@@ -5,7 +5,7 @@ tenant matcher (`$sel`) in itself (as prom-label-proxy does). The tenant id is c
 against the DNS-1123 rule of the spec before it is quoted, so no parameter can widen a
 selector. Where the rendered rules record a signal (names from conventions, so the charts
 show what the alerts judge, e.g. the anomaly z-scores), that series is asked for first; the
-fallback reads the input metrics of CONTRACT.md §2, which exist whatever rules are loaded.
+fallback reads the input metrics of docs/input-metrics.md, which exist whatever rules are loaded.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Per-tenant health for the overview: open incidents, measured availability and error budget.
 
-The availability SLI is request-based as in CONTRACT.md §3 (non-5xx / all requests over the
+The availability SLI is request-based, as in docs/metrics-and-alerts.md (non-5xx / all requests over the
 spec's `slo_period`); the objective is the tenant's effective one (tier and overrides
 applied). One Prometheus query answers for all the viewer's tenants at once.
 """

@@ -21,5 +21,5 @@ def rec(prefix: str, suffix: str, extra: str = "") -> str:
 
 
 def raw(metric: str, extra: str = "") -> str:
-    """An input metric (CONTRACT.md §2) filtered to the chosen tenants."""
+    """An input metric (docs/input-metrics.md) filtered to the chosen tenants."""
     return _selector(metric, extra)
