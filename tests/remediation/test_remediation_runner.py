@@ -116,7 +116,7 @@ def test_a_success_resets_the_breaker(kube, kube_clients):
     assert runner.run(alert)[0].status == "failed"  # only 1 failure in a row before it
 
 
-@pytest.mark.parametrize("tenant", ["acme; DROP TABLE x", "acme'--", "../../etc", "ACME", "acme*", "platform", "", "a" * 57])
+@pytest.mark.parametrize("tenant", ["acme; DROP TABLE x", "acme'--", "../../etc", "ACME", "acme*", "Platform", "platform\n", "", "a" * 57])
 def test_hostile_tenant_label_is_refused_before_any_client_is_touched(tenant):
     touched: list[str] = []
     clients = {kind: (lambda t, kind=kind: touched.append(kind)) for kind in ("kubernetes", "postgres", "redis")}
@@ -126,6 +126,23 @@ def test_hostile_tenant_label_is_refused_before_any_client_is_touched(tenant):
     assert result.status == "refused" and result.plan is None
     assert "tenant" in result.refused
     assert touched == []
+
+
+def test_a_shared_services_alert_acts_on_the_shared_deployment_with_the_shared_settings(redis_db, data_clients, kube_clients):
+    """tenant="platform" (a shared cache, a shared database) is accepted and uses the shared
+    client settings; what would need one tenant (a {tenant} key pattern, the tenant's namespace)
+    is refused with what to change."""
+    redis_db.mset({"cache:1": 1})
+    [evicted] = RemediationRunner(remediation(EVICT), data_clients, Clock(), InMemoryHistory(),
+                                  tenants={"acme", "platform"}).run({**ALERT, "tenant": "platform"})
+    assert evicted.status == "ok" and redis_db.exists("cache:1") == 0
+    per_tenant = {**EVICT, "params": {"pattern": "{tenant}:cache:*"}}
+    [refused] = RemediationRunner(remediation(per_tenant), data_clients, Clock(), InMemoryHistory()).run(
+        {**ALERT, "tenant": "platform"})
+    assert refused.status == "refused" and "{tenant}" in refused.refused
+    [restart] = RemediationRunner(remediation(RESTART), kube_clients, Clock(), InMemoryHistory()).run(
+        {"tenant": "platform", "service": "api"})
+    assert restart.status == "refused" and "params.namespace" in restart.refused
 
 
 def test_label_text_never_becomes_the_key_pattern(redis_db, data_clients):

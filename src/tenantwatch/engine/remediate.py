@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Callable, Mapping
 
 from sqlalchemy import select
 
+from tenantwatch.conventions import PLATFORM_TENANT
 from tenantwatch.engine.audit import record
 from tenantwatch.engine.clock import Clock
 from tenantwatch.engine.store import Store
@@ -31,7 +32,7 @@ def default_remediator(spec: Spec, clock: Clock, environ: Mapping[str, str], sto
     """The guarded runner with clients from the environment (built on first use) and its
     attempts kept in the store, so rate limits and the circuit breaker survive restarts."""
     runner = RemediationRunner(spec.remediation, build_clients(environ), clock.now, StoreHistory(store),
-                               tenants=set(spec.tenants))
+                               tenants={*spec.tenants, PLATFORM_TENANT})
     return runner.run
 
 

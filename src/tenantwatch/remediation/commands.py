@@ -13,6 +13,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from tenantwatch.remediation import InMemoryHistory, RemediationRunner, build_clients
+from tenantwatch.conventions import PLATFORM_TENANT
 from tenantwatch.spec import SpecError, load_spec
 
 out = Console()
@@ -56,7 +57,7 @@ def remediate(
         err.print(f"{spec}: invalid spec:\n{exc}", markup=False)
         raise typer.Exit(2)
     runner = RemediationRunner(loaded.remediation, build_clients(os.environ), lambda: dt.datetime.now(dt.timezone.utc),
-                               InMemoryHistory(), tenants=loaded.tenants or None)
+                               InMemoryHistory(), tenants={*loaded.tenants, PLATFORM_TENANT} if loaded.tenants else None)
     results = runner.run(labels, dry_run=False if execute else None)
     if format == "json":
         typer.echo(json.dumps([r.audit() for r in results], indent=2, default=str))

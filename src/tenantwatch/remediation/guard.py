@@ -11,7 +11,7 @@ from typing import Any, Mapping
 
 from pydantic import BaseModel, ValidationError
 
-from tenantwatch.conventions import TENANT
+from tenantwatch.conventions import PLATFORM_TENANT, TENANT
 from tenantwatch.spec.actions import ACTION_PARAMS
 from tenantwatch.spec.units import DNS_LABEL, id_problem
 
@@ -23,9 +23,12 @@ class PlanError(ValueError):
 
 
 def checked_tenant(value: object) -> str:
-    """The tenant id if it is a valid one (DNS-1123 label, not reserved), else PlanError."""
+    """The tenant id if it is a valid one (DNS-1123 label, not reserved) or the platform (a
+    shared service's alert: it acts on the shared deployment), else PlanError."""
     if not isinstance(value, str) or not value:
         raise PlanError(f"alert has no {TENANT!r} label")
+    if value == PLATFORM_TENANT:
+        return value
     # fullmatch too: a `$`-anchored pattern would let a trailing newline through
     problem = id_problem(value) or (None if DNS_LABEL.fullmatch(value) else "not a DNS-1123 label")
     if problem is not None:

@@ -10,9 +10,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from tenantwatch.conventions import PLATFORM_TENANT
 from tenantwatch.remediation.action import AllowlistedAction
 from tenantwatch.remediation.base import Outcome, Plan, register
 from tenantwatch.remediation.clients import REDIS
+from tenantwatch.remediation.guard import PlanError
 
 TENANT_PLACEHOLDER = "{tenant}"
 SCAN_COUNT = 500
@@ -23,6 +25,9 @@ class RedisEvict(AllowlistedAction):
     client = REDIS
 
     def describe(self, params: Any, tenant: str) -> tuple[dict[str, Any], str]:
+        if tenant == PLATFORM_TENANT and TENANT_PLACEHOLDER in params.pattern:
+            raise PlanError(f"pattern {params.pattern!r} names one tenant's keys; a shared service's alert has no tenant "
+                            "to put there (give the rule a match on scope: tenant, or a pattern without {tenant})")
         pattern = params.pattern.replace(TENANT_PLACEHOLDER, tenant)
         return ({"pattern": pattern, "max_keys": params.max_keys},
                 f"unlink keys matching {pattern!r} (at most {params.max_keys})")

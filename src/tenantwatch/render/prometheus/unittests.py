@@ -224,12 +224,12 @@ class TestWriter:
             for case in cases:
                 series += d.probe.series(self._inputs(d, case.tenant), case.value, t)
             what = ", ".join(f"{c.tenant or PLATFORM}={c.value:g} {'fires' if c.fires else 'silent'}" for c in cases)
-            expected = [self.expected(d, c) for c in cases if c.fires]
             out.append({
                 "name": f"{d.name}: {what}",
                 "interval": format_duration(t.interval),
                 "input_series": [{"series": s, "values": v} for s, v in series],
-                "alert_rule_test": [{"eval_time": format_duration(at), "alertname": d.name, "exp_alerts": expected}
+                "alert_rule_test": [{"eval_time": format_duration(at), "alertname": d.name,
+                                     "exp_alerts": [self.expected(d, c) for c in cases if c.fires]}
                                     for at in evals],
             })
         return out
