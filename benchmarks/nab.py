@@ -6,7 +6,7 @@ band rule, all on the same files, with the tuned / held-out split), then
 `tenantwatch bench predictive` (lead time of the time-to-full alert on a filling disk).
 The process pins itself to one CPU (like `taskset -c 0`), so points/s are per core.
 
-    .venv/bin/python benchmarks/nab.py [--data ../shared/datasets/nab] [--out /tmp/nab-results] [--cpu 0]
+    .venv/bin/python benchmarks/nab.py --data NAB/data [--out /tmp/nab-results] [--cpu 0]
 """
 
 from __future__ import annotations
@@ -17,12 +17,13 @@ from pathlib import Path
 
 from tenantwatch.cli import app
 
-DEFAULT_DATA = Path(__file__).resolve().parents[2] / "shared" / "datasets" / "nab"
+DATA_HELP = ("a NAB checkout's data/ folder (git clone https://github.com/numenta/NAB; the labels are read "
+             "from its labels/ next to it), or a folder of the same layout")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
+    parser.add_argument("--data", type=Path, required=True, help=DATA_HELP)
     parser.add_argument("--out", type=Path, default=Path("/tmp/tenantwatch-nab"))
     parser.add_argument("--cpu", type=int, default=0, help="CPU the benchmark is pinned to (-1: do not pin)")
     args = parser.parse_args()

@@ -5,7 +5,7 @@ join."""
 from __future__ import annotations
 
 from tenantwatch.engine.clock import FakeClock
-from tenantwatch.engine.correlation import DependencyGraph
+from tenantwatch.topology import Topology
 from tenantwatch.engine.store import Store
 from tests.engine.conftest import T0, Engine, alert, build_engine, make_spec
 
@@ -55,7 +55,7 @@ def test_correlation_off_keeps_alerts_apart_but_refires_join(sqlite_store: Store
 
 
 def test_root_cause_of_a_diamond() -> None:
-    graph = DependencyGraph(make_spec())
+    graph = Topology(make_spec())
     assert graph.related("api", "db") and graph.related("db", "api") and graph.related("recommender", "db")
     assert not graph.related("jobs", "api") and not graph.related("cache", "db")
     assert graph.root_cause(["api", "cache"]) == "cache"

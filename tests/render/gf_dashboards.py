@@ -41,7 +41,7 @@ def metric_names(expr: str) -> set[str]:
 
 
 # docs/input-metrics.md: the input metrics a panel may read directly (besides recording rules).
-CONTRACT_INPUT_METRICS = frozenset({
+INPUT_METRICS = frozenset({
     "up", "http_requests_total", "http_request_duration_seconds_bucket", "http_request_duration_seconds_sum",
     "http_request_duration_seconds_count", "container_cpu_usage_seconds_total", "container_memory_working_set_bytes",
     "kube_pod_container_resource_limits", "kube_pod_container_status_restarts_total", "kubelet_volume_stats_available_bytes",

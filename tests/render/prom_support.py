@@ -59,7 +59,7 @@ def promtool(root: Path, *args: str) -> subprocess.CompletedProcess:
 
 def assert_promtool_passes(rendered: Rendered) -> None:
     """`promtool check rules` on every rule file and `promtool test rules` on every test."""
-    checked = promtool(rendered.root, "check", "rules", *rendered.rule_files())
+    checked = promtool(rendered.root, "check", "rules", "--lint=duplicate-rules", "--lint-fatal", *rendered.rule_files())
     assert checked.returncode == 0, checked.stdout + checked.stderr
     tested = promtool(rendered.root, "test", "rules", *rendered.test_files())
     assert tested.returncode == 0, tested.stdout + tested.stderr

@@ -13,7 +13,7 @@ from grafana_foundation_sdk.models.dashboard import Dashboard
 
 from am_specs import load, many_tenants_data, minimal_data, reference_data
 from gf_dashboards import (
-    CONTRACT_INPUT_METRICS, as_prometheus_query, dashboards, metric_names, panel_queries, panels, recorded_names,
+    INPUT_METRICS, as_prometheus_query, dashboards, metric_names, panel_queries, panels, recorded_names,
     without_empty,
 )
 from gf_prometheus import prometheus, query
@@ -133,7 +133,7 @@ def rule_files(spec, profile: str = "standard") -> dict[str, str]:
 @pytest.mark.parametrize("name", SPECS)
 def test_every_metric_a_panel_reads_is_a_rendered_rule_or_a_contract_input(name: str, profile: str) -> None:
     spec = load(SPECS[name]())
-    known = recorded_names(rule_files(spec, profile)) | CONTRACT_INPUT_METRICS
+    known = recorded_names(rule_files(spec, profile)) | INPUT_METRICS
     for where, expr in panel_queries(dashboards(spec, profile=profile)):
         read = metric_names(expr)
         assert read and read <= known, f"{where}: {expr} reads {sorted(read - known)}"
@@ -180,7 +180,7 @@ def test_anomaly_panels_follow_machine_learning() -> None:
     with_ml = [where for where, expr in panel_queries(dashboards(load(data))) if "zscore" in expr]
     data["intelligent_alerts"]["machine_learning"] = False
     spec = load(data)
-    known = recorded_names(rule_files(spec)) | CONTRACT_INPUT_METRICS
+    known = recorded_names(rule_files(spec)) | INPUT_METRICS
     without = list(panel_queries(dashboards(spec)))
     assert len(with_ml) == 3 and not [w for w, expr in without if "zscore" in expr]
     assert all(metric_names(expr) <= known for _, expr in without)

@@ -147,6 +147,20 @@ def test_static_targets_of_every_service_carry_the_service_and_shared_ones_no_te
     assert "metric_relabel_configs" in by_name["api"] and "metric_relabel_configs" not in by_name["db"]
 
 
+def test_a_tenants_own_static_instances_carry_the_tenant_as_a_target_label(tmp_path: Path) -> None:
+    """`up` has only target labels: without the tenant there, a dead per-tenant instance would
+    be the platform's."""
+    spec = make_spec(discovery="static", targets="[]")
+    spec = spec.model_copy(update={"services": {**spec.services, "api": spec.services["api"].model_copy(
+        update={"tenant_targets": {"acme": ["10.0.0.11:8000"], "globex": ["10.0.0.12:8000"]}})}})
+    api = jobs(config(spec))["api"]
+    assert api["static_configs"] == [
+        {"targets": ["10.0.0.11:8000"], "labels": {"service": "api", "tenant": "acme"}},
+        {"targets": ["10.0.0.12:8000"], "labels": {"service": "api", "tenant": "globex"}},
+    ]
+    assert promtool_check(tmp_path, prometheus_config(spec, RenderOptions(), [])).returncode == 0
+
+
 def test_prometheus_and_alertmanager_scrape_themselves() -> None:
     spec = make_spec(prometheus=", listen_address: 10.0.0.5:9090")
     by_name = jobs(config(spec))

@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import cached_property
 
-from tenantwatch.engine.correlation import DependencyGraph
 from tenantwatch.spec.models import Spec
+from tenantwatch.topology import Topology
 
 DEFAULT_CORRELATION_WINDOW = 300.0
 
@@ -26,8 +26,8 @@ class EngineConfig:
     intake_tokens: tuple[str, ...] = field(default=(), repr=False)  # e.g. the spec's intake_key_file
 
     @cached_property
-    def graph(self) -> DependencyGraph:
-        return DependencyGraph(self.spec)
+    def topology(self) -> Topology:
+        return Topology(self.spec)
 
     @property
     def correlation(self) -> bool:

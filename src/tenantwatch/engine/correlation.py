@@ -11,8 +11,7 @@ incidents they open are linked to the tenant incidents they cause (engine/platfo
 from __future__ import annotations
 
 import datetime as dt
-from functools import cached_property
-from typing import TYPE_CHECKING, Iterable
+from typing import TYPE_CHECKING
 
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
@@ -21,59 +20,11 @@ from tenantwatch.engine.changes import IncidentChanges
 from tenantwatch.engine.incidents import NewAlert, attach_alert, is_incident_severity, open_incident
 from tenantwatch.engine.platform import Causes
 from tenantwatch.engine.store.models import Incident
-from tenantwatch.spec.models import Spec
 
 if TYPE_CHECKING:
     from tenantwatch.engine.config import EngineConfig
 
 OpenByFingerprint = dict[tuple[str, str], Incident]  # (tenant, fingerprint) -> its unresolved incident
-
-
-class DependencyGraph:
-    """The services' `depends_on` edges, with transitive reachability."""
-
-    def __init__(self, spec: Spec) -> None:
-        self.edges = {name: set(service.depends_on) for name, service in spec.services.items()}
-
-    @cached_property
-    def _reach(self) -> dict[str, frozenset[str]]:
-        return {name: frozenset(self._walk(name)) for name in self.edges}
-
-    def _walk(self, start: str) -> set[str]:
-        seen: set[str] = set()
-        stack = list(self.edges.get(start, ()))
-        while stack:
-            name = stack.pop()
-            if name not in seen:
-                seen.add(name)
-                stack.extend(self.edges.get(name, ()))
-        return seen
-
-    def depends_on(self, service: str, other: str) -> bool:
-        """Whether `service` needs `other`, directly or through other services."""
-        return other in self._reach.get(service, frozenset())
-
-    def needs(self, service: str, other: str) -> bool:
-        """Whether `service` is `other` or depends on it: an outage of `other` reaches it."""
-        return service == other or self.depends_on(service, other)
-
-    def related(self, a: str | None, b: str | None) -> bool:
-        if a == b:
-            return True
-        if a is None or b is None:
-            return False
-        return self.depends_on(a, b) or self.depends_on(b, a)
-
-    def related_to_any(self, service: str | None, services: Iterable[str | None]) -> bool:
-        return any(self.related(service, other) for other in services)
-
-    def root_cause(self, failing: list[str]) -> str | None:
-        """The failing service that depends on no other failing one; ties go to the service
-        most others depend on, then to the first that failed (`failing` is in arrival order)."""
-        if not failing:
-            return None
-        roots = [s for s in failing if not any(self.depends_on(s, o) for o in failing if o != s)] or failing
-        return max(roots, key=lambda s: (sum(self.depends_on(o, s) for o in failing), -failing.index(s)))
 
 
 # Built once (tenants as an expanding parameter) so each batch reuses the cached compiled SQL.
@@ -124,9 +75,9 @@ class Correlator:
             by_fingerprint[(alert.tenant, alert.fingerprint)] = incident
 
     def _related(self, candidates: list[Incident], alert: NewAlert) -> Incident | None:
-        graph = self.config.graph
+        topology = self.config.topology
         for incident in reversed(candidates):  # the most recent first
-            if graph.related_to_any(alert.service, incident.services or [None]):
+            if topology.related_to_any(alert.service, incident.services or [None]):
                 return incident
         return None
 

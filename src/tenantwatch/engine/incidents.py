@@ -94,7 +94,7 @@ def attach_alert(session: Session, config: EngineConfig, incident: Incident, ale
     alert.incident_id = incident.id
     if alert.service and alert.service not in incident.services:
         incident.services = [*incident.services, alert.service]
-        incident.root_cause = config.graph.root_cause(incident.services)
+        incident.root_cause = config.topology.root_cause(incident.services)
     if incident.last_alert_at != now:  # a batch's alerts share `now`: one change, not one per alert
         incident.last_alert_at = now
     changes.note(incident, "alert.fired", who, describe(alert), now, group=True)

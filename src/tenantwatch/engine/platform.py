@@ -20,7 +20,7 @@ correlation window for their own alerts to clear, then page as their levels say.
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING, Iterable
+from typing import TYPE_CHECKING
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
@@ -34,22 +34,15 @@ from tenantwatch.spec.models import Spec
 
 if TYPE_CHECKING:
     from tenantwatch.engine.config import EngineConfig
-    from tenantwatch.engine.correlation import DependencyGraph
+    from tenantwatch.topology import Topology
 
 
 def is_platform(incident: Incident) -> bool:
     return incident.tenant == PLATFORM_TENANT
 
 
-def affected_tenants(spec: Spec, graph: DependencyGraph, failing: Iterable[str]) -> list[str]:
-    """The spec's tenants that use a failing service or a service that depends on one."""
-    failing = list(failing)
-    return [tenant for tenant in spec.tenants
-            if any(graph.needs(used, shared) for used in spec.services_of_tenant(tenant) for shared in failing)]
-
-
-def _follows(graph: DependencyGraph, tenant_incident: Incident, cause: Incident) -> bool:
-    return any(graph.needs(service, shared) for service in tenant_incident.services for shared in cause.services)
+def _follows(topology: Topology, tenant_incident: Incident, cause: Incident) -> bool:
+    return any(topology.needs(service, shared) for service in tenant_incident.services for shared in cause.services)
 
 
 def unresolved_cause(session: Session, incident: Incident) -> int | None:
@@ -89,7 +82,7 @@ class Causes:
 
     def _spread(self, incident: Incident, now: dt.datetime, changes: IncidentChanges) -> None:
         """Record whom the platform incident affects and link their recent related incidents."""
-        affected = set(affected_tenants(self.config.spec, self.config.graph, incident.services))
+        affected = set(self.config.topology.tenants_reached_by(incident.services))
         known = self._platform_incidents().setdefault(incident.id, (incident, set()))[1]
         new = sorted(affected - known)
         if not new:
@@ -103,13 +96,13 @@ class Causes:
             Incident.status != "resolved", or_(Incident.last_alert_at >= since, Incident.caused_by.is_not(None)))
             .order_by(Incident.id))
         for tenant_incident in candidates:  # recent ones, and those of an earlier (flapping) cause now resolved
-            if unresolved_cause(self.session, tenant_incident) is None and _follows(self.config.graph, tenant_incident, incident):
+            if unresolved_cause(self.session, tenant_incident) is None and _follows(self.config.topology, tenant_incident, incident):
                 link(self.session, self.config.spec, tenant_incident, incident, now=now, changes=changes)
 
     def _find_cause(self, incident: Incident, now: dt.datetime, changes: IncidentChanges) -> None:
         for cause_id in sorted(self._platform_incidents(), reverse=True):  # the most recent first
             cause, tenants = self._platform_incidents()[cause_id]
-            if incident.tenant in tenants and _follows(self.config.graph, incident, cause):
+            if incident.tenant in tenants and _follows(self.config.topology, incident, cause):
                 link(self.session, self.config.spec, incident, cause, now=now, changes=changes)
                 return
 

@@ -25,6 +25,7 @@ from tenantwatch.render.alertmanager_intervals import muting_cells, time_interva
 from tenantwatch.render.alertmanager_receivers import FILE_SECRET_TYPES, native_receiver, receiver_name
 from tenantwatch.spec.models import EscalationLevel, MaintenanceWindow, Spec
 from tenantwatch.spec.units import format_duration
+from tenantwatch.topology import Topology
 
 GROUP_BY = [names.TENANT, "alertname", names.SERVICE]
 TIMERS = {
@@ -205,7 +206,9 @@ def inhibit_rules(spec: Spec) -> list[dict[str, Any]]:
         "target_matchers": [f'{names.SEVERITY}="warning"'],
         "equal": [names.TENANT, names.SERVICE],
     }]
-    for service, dependents in sorted(dependents_of(spec).items()):
+    for service, dependents in sorted(Topology(spec).above.items()):
+        if not dependents:
+            continue
         rules.append({
             "source_matchers": [f'alertname="{names.ALERT_SERVICE_DOWN}"', f'{names.SERVICE}="{service}"'],
             "target_matchers": [_one_of(names.SERVICE, sorted(dependents))],
@@ -220,29 +223,10 @@ def shared_outage_rules(spec: Spec) -> list[dict[str, Any]]:
     same outage, and the platform alert already pages once for all of them. This is the
     only inhibition across tenants, and it only ever goes from the platform to tenants:
     a tenant's alert never silences another tenant's."""
-    dependents = dependents_of(spec)
+    dependents = Topology(spec).above
     return [{
         "source_matchers": [f'alertname=~"{"|".join(SHARED_DOWN_ALERTS)}"', f'{names.TENANT}="{names.PLATFORM_TENANT}"',
                             f'{names.SCOPE}="{names.SCOPE_SHARED}"', f'{names.SERVICE}="{service}"'],
         "target_matchers": [f'{names.SEVERITY}="critical"', f'{names.TENANT}!="{names.PLATFORM_TENANT}"',
-                            _one_of(names.SERVICE, sorted({service} | dependents.get(service, set())))],
+                            _one_of(names.SERVICE, sorted({service} | dependents[service]))],
     } for service in spec.shared_services()]
-
-
-def dependents_of(spec: Spec) -> dict[str, set[str]]:
-    """For each service, every service that depends on it directly or through others."""
-    direct: dict[str, set[str]] = {}
-    for name, service in spec.services.items():
-        for dependency in service.depends_on:
-            direct.setdefault(dependency, set()).add(name)
-    closure: dict[str, set[str]] = {}
-    for service in direct:
-        seen: set[str] = set()
-        stack = list(direct[service])
-        while stack:
-            current = stack.pop()
-            if current not in seen and current != service:
-                seen.add(current)
-                stack.extend(direct.get(current, ()))
-        closure[service] = seen
-    return closure

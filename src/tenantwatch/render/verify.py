@@ -36,7 +36,7 @@ def verify_tree(out: Path) -> list[ToolRun]:
     rules = sorted(str(p.relative_to(prom)) for p in (prom / "rules").rglob("*") if p.suffix in (".yml", ".yaml"))
     tests = sorted(str(p.relative_to(prom)) for p in (prom / "tests").glob("*.yml"))
     if rules:
-        runs.append(_run("promtool check rules", ["promtool", "check", "rules", *rules], prom))
+        runs.append(_run("promtool check rules", ["promtool", "check", "rules", "--lint=duplicate-rules", "--lint-fatal", *rules], prom))
     if (prom / "prometheus.yml").exists():
         runs.append(_run("promtool check config", ["promtool", "check", "config", "--syntax-only", "prometheus.yml"], prom))
     if tests:

@@ -13,8 +13,8 @@ import random
 from dataclasses import asdict, dataclass
 
 from tenantwatch.conventions import PLATFORM_TENANT
-from tenantwatch.sim.topology import dependencies
 from tenantwatch.spec import Spec
+from tenantwatch.topology import Topology
 
 DOWN_SUFFIX = "_down"  # `<service>_down`: shorthand for service_down on that service
 
@@ -150,7 +150,8 @@ def _default_targets(spec: Spec, tenant: str, kind: str) -> tuple[str, ...]:
         raise FaultError(f"kind: {kind} needs a shared service of kind {kinds}; shared services: "
                          f"{', '.join(spec.shared_services())}")
     mine = spec.services_of_tenant(tenant)
-    shared = [n for n in of_kind if spec.services[n].shared and (n in mine or n in dependencies(spec.services, mine))]
+    below = Topology(spec).below
+    shared = [n for n in of_kind if spec.services[n].shared and (n in mine or any(n in below[m] for m in mine))]
     if shared:
         raise FaultError(f"kind: {kind} hits {', '.join(shared)}, shared by every tenant: inject it as "
                          f"{PLATFORM_TENANT}:{kind}")

@@ -1,5 +1,6 @@
-"""Who uses what in a spec: the services each tenant uses, the tenants each shared service
-serves (directly or through services depending on it), and what depends on what."""
+"""What the simulator needs of the spec's topology, read once: the services each tenant uses,
+the service carrying its tenant-level series, the tenants each shared service serves
+(directly or through services depending on it), and what depends on what."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from dataclasses import dataclass
 from typing import Iterable
 
 from tenantwatch.spec import Spec
-from tenantwatch.spec.models import Service
+from tenantwatch.topology import Topology as Graph
 
 
 @dataclass(frozen=True)
@@ -22,30 +23,16 @@ class Topology:
 
     @classmethod
     def of(cls, spec: Spec) -> "Topology":
-        services = spec.services
-        below = {name: dependencies(services, [name]) for name in services}
-        uses = {t: tuple(n for n in services if n in spec.services_of_tenant(t)) for t in spec.tenants}
+        graph, services = Graph(spec), spec.services
+        uses = {t: graph.uses(t) for t in spec.tenants}
         home = {t: next((n for n in mine if services[n].kind == "http"), mine[0] if mine else None)
                 for t, mine in uses.items()}
-        served = {name: tuple(t for t, mine in uses.items() if any(n == name or name in below[n] for n in mine))
-                  for name in spec.shared_services()}
+        served = {name: tuple(graph.tenants_reached_by([name])) for name in spec.shared_services()}
         dependents = {name: tuple(n for n, s in services.items() if name in s.depends_on) for name in services}
-        return cls(uses, home, served, below, dependents)
+        return cls(uses, home, served, graph.below, dependents)
 
     def broken_by(self, dead: Iterable[str]) -> dict[str, tuple[str, ...]]:
         """Tenant -> the services it uses that depend on one of `dead` (directly or not)."""
         gone = set(dead)
         broken = {t: tuple(n for n in mine if self.below[n] & gone) for t, mine in self.uses.items()}
         return {t: names for t, names in broken.items() if names}
-
-
-def dependencies(services: dict[str, Service], roots: Iterable[str]) -> frozenset[str]:
-    """Everything the `roots` depend on, directly or through other services (depends_on)."""
-    seen: set[str] = set()
-    todo = [dep for root in roots if root in services for dep in services[root].depends_on]
-    while todo:
-        dep = todo.pop()
-        if dep not in seen and dep in services:
-            seen.add(dep)
-            todo.extend(services[dep].depends_on)
-    return frozenset(seen)

@@ -247,6 +247,9 @@ class Service(Model):
     depends_on: list[str] = []
     buckets: list[float] | None = None
     targets: list[str] = []
+    # discovery: static with one instance per tenant: each tenant's host:port targets, which
+    # Prometheus then labels with the tenant (its `up` too).
+    tenant_targets: dict[str, list[str]] = {}
     deployment: str | None = None
     # PersistentVolumeClaim names (regular expressions, anchored) that belong to this service;
     # default: "<deployment>-.*" and ".*-<deployment>-[0-9]+" (a StatefulSet's claims).

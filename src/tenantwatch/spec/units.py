@@ -64,6 +64,15 @@ def is_secret_reference(value: str) -> bool:
     return value.startswith("env:") or value.startswith("file:")
 
 
+_HOST_PORT = re.compile(r"(\[[0-9A-Fa-f:.]+\]|[^\s:/\[\]]+):(\d{1,5})")  # a name, IPv4, or [IPv6]
+
+
+def is_host_port(value: str) -> bool:
+    """host:port with a name, an IPv4 or an [IPv6] address and a port in 1..65535."""
+    found = _HOST_PORT.fullmatch(value)
+    return bool(found) and 0 < int(found.group(2)) < 65536
+
+
 def id_problem(value: object) -> str | None:
     """Why a tenant or service id is not usable (DNS-1123 label, <= 56 chars, not reserved)."""
     if isinstance(value, str) and value in RESERVED_IDS:

@@ -73,7 +73,7 @@ def up_alerts(r: Recorder) -> list[AlertDef]:
         AlertDef(
             c.ALERT_SERVICE_ABSENT, "availability", "warning", seen, TS,
             "{service} metrics vanished for tenant {tenant}",
-            f"{{service}} of tenant {{tenant}} was scraped before but has no series now; silence is not health.",
+            "{service} of tenant {tenant} was scraped before but has no series now; silence is not health.",
             Presence(), expr=f"{seen} unless on(tenant, service) {up} or ({still} unless on(tenant, service) {up})",
             bad=1.0, good=0.0, hold=300, history=t.window(600), sustained=t.window(3600), shared_too=True,
         ),

@@ -28,7 +28,7 @@ def objective_template(name: str, fmt: str) -> str:
 
 # "tenant {tenant}" in alert texts: a shared service's alert speaks of every tenant instead.
 TENANT_PHRASE = "tenant {tenant}"
-SHARED_PHRASE = "all tenants (shared)"
+SHARED_PHRASE = "every tenant using it (shared)"
 _WHO = (f'{{{{ if eq $labels.tenant "{conventions.PLATFORM_TENANT}" }}}}{SHARED_PHRASE}'
         "{{ else }}tenant {{ $labels.tenant }}{{ end }}")
 

@@ -4,8 +4,8 @@ budget left over `slo_period` and the burn rate of the last hour.
 SLOs: availability and latency of HTTP services, the worker's job success ratio, per-route
 (`handler`) availability and latency of the routes the spec lists, and custom SLOs given as
 good/total PromQL. Each budget and burn-rate series carries an `slo` label ("availability",
-"latency", "jobs" or the custom SLO's name; route SLOs add `handler`), so one dashboard
-panel shows them all. Kept in their own file: the long windows are the costliest rules, and
+"latency", "jobs", "route_availability" and "route_latency" with the route's `handler`, or
+the custom SLO's name), so one dashboard panel shows them all. Kept in their own file: the long windows are the costliest rules, and
 only SLO alerts and dashboards read them.
 """
 
@@ -103,8 +103,8 @@ class SloRecorder:
         if not rules:
             return []
         availability = f"on(service, handler) group_left() (1 - {c.objective_route('availability')})"
-        rules += self._budget("availability", self.r.name(c.route_error_ratio("{window}")), availability)
-        rules += self._budget("latency", self.r.name(c.route_slow_ratio("{window}")), number(LATENCY_BUDGET))
+        rules += self._budget("route_availability", self.r.name(c.route_error_ratio("{window}")), availability)
+        rules += self._budget("route_latency", self.r.name(c.route_slow_ratio("{window}")), number(LATENCY_BUDGET))
         return rules
 
     def _custom(self) -> list[dict]:

@@ -102,13 +102,16 @@ def _with_tenant_mapping(spec: Spec, job: dict) -> dict:
 
 
 def _static_service_job(spec: Spec, name: str) -> dict:
-    """Static targets: the samples carry their own tenant label, so keep it (honor_labels)."""
-    job = {
-        "job_name": name,
-        "honor_labels": True,
-        "static_configs": [{"targets": list(spec.services[name].targets), "labels": {names.SERVICE: name}}],
-    }
-    return job if spec.services[name].shared else _with_tenant_mapping(spec, job)
+    """Static targets: the samples carry their own tenant label, so keep it (honor_labels).
+    A tenant's own instances (`tenant_targets`) carry the tenant as a target label, so their
+    `up` (which has only target labels) belongs to the tenant too."""
+    service = spec.services[name]
+    configs = [{"targets": list(service.targets), "labels": {names.SERVICE: name}}] if service.targets else []
+    configs += [{"targets": list(targets), "labels": {names.SERVICE: name, names.TENANT: tenant}}
+                for tenant, targets in service.tenant_targets.items()]
+    job = {"job_name": name, "honor_labels": True,
+           "static_configs": configs or [{"targets": [], "labels": {names.SERVICE: name}}]}
+    return job if service.shared else _with_tenant_mapping(spec, job)
 
 
 def _kubernetes_service_job(spec: Spec, name: str) -> dict:

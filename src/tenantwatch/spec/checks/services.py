@@ -11,7 +11,7 @@ from tenantwatch.spec.checks.registry import Sections, check, error, names, unkn
 from tenantwatch.spec.issues import Issue
 from tenantwatch.spec.models import Service
 from tenantwatch.spec.re2 import re2_problem
-from tenantwatch.spec.units import id_problem, label_problem
+from tenantwatch.spec.units import id_problem, is_host_port, label_problem
 
 HANDLER_PATH = re.compile(r'/[^\s"\\]*')  # the `handler` label of an HTTP route, as it goes into PromQL
 
@@ -95,6 +95,32 @@ def _static_targets(s: Sections) -> Iterator[Issue]:
     if s["discovery"] != "static":
         return
     for name, svc in s["services"].items():
-        if not svc.targets:
+        if not svc.targets and not svc.tenant_targets:
             yield warning(("services", name, "targets"),
                           "discovery is static but the service lists no targets (host:port); it will not be scraped")
+
+
+@check("services")
+def _target_addresses(s: Sections) -> Iterator[Issue]:
+    for name, svc in s["services"].items():
+        for i, target in enumerate(svc.targets):
+            if not is_host_port(target):
+                yield error(("services", name, "targets", i), f"expected host:port like 10.0.0.5:9187, got {target!r}")
+        for tenant, targets in svc.tenant_targets.items():
+            for i, target in enumerate(targets):
+                if not is_host_port(target):
+                    yield error(("services", name, "tenant_targets", tenant, i),
+                                f"expected host:port like 10.0.0.5:8000, got {target!r}")
+
+
+@check("services", "tenants")
+def _tenant_targets(s: Sections) -> Iterator[Issue]:
+    known = names(s, "tenants")
+    for name, svc in s["services"].items():
+        if svc.tenant_targets and svc.shared:
+            yield error(("services", name, "tenant_targets"),
+                        "a shared service is one deployment for every tenant: list its targets under targets")
+            continue
+        for tenant in svc.tenant_targets:
+            if tenant not in known:
+                yield error(("services", name, "tenant_targets", tenant), unknown("tenant", tenant, known))

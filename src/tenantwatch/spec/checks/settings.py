@@ -3,7 +3,6 @@ host:port addresses, the user's own scrape jobs and rule files."""
 
 from __future__ import annotations
 
-import re
 from pathlib import PurePosixPath
 from typing import Any, Iterator
 from urllib.parse import urlsplit
@@ -11,6 +10,7 @@ from urllib.parse import urlsplit
 from tenantwatch.conventions import BUILTIN_SCRAPE_JOBS
 from tenantwatch.spec.checks.registry import Sections, check, error, names
 from tenantwatch.spec.issues import Issue
+from tenantwatch.spec.units import is_host_port
 
 Path = tuple[str, ...]
 # Where each URL and host:port of the spec is, with the example its message shows.
@@ -24,7 +24,6 @@ _HOST_PORTS: tuple[tuple[Path, str], ...] = (
     (("prometheus", "alertmanager"), "127.0.0.1:9093"),
     (("prometheus", "listen_address"), "127.0.0.1:9090"),
 )
-_HOST_PORT = re.compile(r"(\[[0-9A-Fa-f:.]+\]|[^\s:/\[\]]+):(\d{1,5})")  # a name, IPv4, or [IPv6]
 _RULE_FILE_SUFFIXES = (".yml", ".yaml")
 
 
@@ -44,7 +43,7 @@ def _addresses(s: Sections) -> Iterator[Issue]:
             yield error(path, f"expected an http(s) URL like {example}, got {value!r}")
     for path, example in _HOST_PORTS:
         value = _value(s, path)
-        if value is not None and not _is_host_port(value):
+        if value is not None and not is_host_port(value):
             yield error(path, f"expected host:port like {example}, got {value!r}")
 
 
@@ -61,11 +60,6 @@ def _value(s: Sections, path: Path) -> Any:
 def _is_url(value: str) -> bool:
     parts = urlsplit(value)
     return parts.scheme in ("http", "https") and bool(parts.hostname)
-
-
-def _is_host_port(value: str) -> bool:
-    found = _HOST_PORT.fullmatch(value)
-    return bool(found) and 0 < int(found.group(2)) < 65536
 
 
 @check("prometheus")
