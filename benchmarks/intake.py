@@ -111,7 +111,7 @@ def measure_in_process(db: str, batch: int, requests: int) -> Result:
     validated and committed (WAL, synchronous=FULL) one after another in this process."""
     from tenantwatch.engine.app import create_app
     from tenantwatch.engine.config import EngineConfig
-    from tenantwatch.engine.intake import WebhookIn
+    from tenantwatch.engine.intake.payload import WebhookIn
     from tenantwatch.engine.server import load_engine_spec
     from tenantwatch.engine.store import open_store
 

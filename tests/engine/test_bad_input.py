@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from tenantwatch.engine.intake import MAX_BODY_BYTES
+from tenantwatch.engine.intake.payload import MAX_BODY_BYTES
 from tests.engine.conftest import Engine, alert, webhook
 
 

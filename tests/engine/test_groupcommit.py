@@ -10,8 +10,8 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from tenantwatch.engine.groupcommit import GroupCommit
 from tenantwatch.engine.store import Store
+from tenantwatch.engine.store.groupcommit import GroupCommit
 from tenantwatch.engine.store.models import AuditEntry
 
 NOW = dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc)

@@ -10,7 +10,7 @@ import datetime as dt
 from sqlalchemy import func, select, text
 
 from tenantwatch.engine.clock import FakeClock
-from tenantwatch.engine.intake import _STORED
+from tenantwatch.engine.intake.ingest import _STORED
 from tenantwatch.engine.store import Store
 from tenantwatch.engine.store.bulk import insert_rows
 from tenantwatch.engine.store.models import Alert, Incident

@@ -8,7 +8,7 @@ import datetime as dt
 import httpx
 
 from tenantwatch.engine.clock import FakeClock
-from tenantwatch.engine.maintenance import holding_window
+from tenantwatch.engine.escalation.maintenance import holding_window
 from tenantwatch.engine.store import Store
 from tests.conftest import free_port, wait_for_port
 from tests.engine.conftest import Recorder, alert, build_engine, make_spec, webhook

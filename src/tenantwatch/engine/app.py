@@ -18,57 +18,26 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import importlib
-import re
-import time
 from functools import partial
-from typing import Any, AsyncIterator
+from typing import AsyncIterator
 
 from fastapi import FastAPI
 
 from tenantwatch import __version__
 from tenantwatch.engine.api import errors
 from tenantwatch.engine.api.routes import alertmanager, audit, health, incidents, keys
+from tenantwatch.engine.api.timing import RequestTimer
 from tenantwatch.engine.auth import verify_key
 from tenantwatch.engine.clock import Clock, SystemClock
 from tenantwatch.engine.config import EngineConfig
-from tenantwatch.engine.escalation import Scheduler
+from tenantwatch.engine.escalation.scheduler import Scheduler
 from tenantwatch.engine.events import Broadcaster
 from tenantwatch.engine.metrics import EngineMetrics
-from tenantwatch.engine.remediate import Remediator, default_remediator
-from tenantwatch.engine.service import EngineService
+from tenantwatch.engine.remediation import Remediator, default_remediator
 from tenantwatch.engine.store import Store
+from tenantwatch.engine.usecases import EngineService
 
 API_PREFIX = "/api/v1"
-_ID_SEGMENT = re.compile(r"/\d+(?=/|$)")
-
-
-class RequestTimer:
-    """ASGI middleware: request latency by route (ids folded, to bound the label values)."""
-
-    def __init__(self, app: Any, metrics: EngineMetrics) -> None:
-        self.app, self.metrics = app, metrics
-
-    @staticmethod
-    def _template(scope: dict[str, Any]) -> str:
-        """The path with ids as `{id}`, or `unmatched` when no route took the request."""
-        return _ID_SEGMENT.sub("/{id}", scope["path"]) if "route" in scope else "unmatched"
-
-    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        started, status = time.perf_counter(), [500]
-
-        async def capture(message: dict[str, Any]) -> None:
-            if message["type"] == "http.response.start":
-                status[0] = message["status"]
-            await send(message)
-
-        try:
-            await self.app(scope, receive, capture)
-        finally:
-            self.metrics.request_duration.labels(route=self._template(scope), method=scope["method"], code=str(status[0])).observe(
-                time.perf_counter() - started)
 
 
 def _include_web(app: FastAPI) -> None:

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from tenantwatch.engine.api.errors import ApiError
 from tenantwatch.engine.auth import Principal
-from tenantwatch.engine.service import EngineService
+from tenantwatch.engine.usecases import EngineService
 
 
 def bearer_token(request: Request) -> str | None:

@@ -12,7 +12,7 @@ from tenantwatch import conventions
 from tenantwatch.engine.api.deps import EngineDep, get_principal
 from tenantwatch.engine.api.errors import ApiError, validation_message
 from tenantwatch.engine.auth import Principal
-from tenantwatch.engine.intake import MAX_BODY_BYTES, WebhookIn
+from tenantwatch.engine.intake.payload import MAX_BODY_BYTES, WebhookIn
 
 router = APIRouter(tags=["intake"])
 

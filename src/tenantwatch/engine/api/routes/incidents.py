@@ -11,8 +11,8 @@ from pydantic import BaseModel, ConfigDict
 
 from tenantwatch.engine.api.deps import EngineDep, ReaderDep, TenantParam
 from tenantwatch.engine.api.errors import ApiError
-from tenantwatch.engine.incidents import Conflict, StillFiring
-from tenantwatch.engine.service import NotFound, ReadOnly
+from tenantwatch.engine.incidents.lifecycle import Conflict, StillFiring
+from tenantwatch.engine.usecases import NotFound, ReadOnly
 
 router = APIRouter(prefix="/incidents", tags=["incidents"])
 IncidentId = Annotated[int, Path(ge=1, le=2**62)]

@@ -14,16 +14,17 @@ from tenantwatch.engine.audit import record
 from tenantwatch.engine.auth import Principal
 from tenantwatch.engine.clock import Clock
 from tenantwatch.engine.config import EngineConfig
-from tenantwatch.engine.correlation import Correlator
-from tenantwatch.engine.escalation import Scheduler
+from tenantwatch.engine.escalation.scheduler import Scheduler
 from tenantwatch.engine.events import Broadcaster
-from tenantwatch.engine.groupcommit import GroupCommit
-from tenantwatch.engine.changes import IncidentChanges
-from tenantwatch.engine.incidents import acknowledge, resolve_by_hand
-from tenantwatch.engine.intake import IntakeResult, WebhookIn, ingest
+from tenantwatch.engine.incidents.correlation import Correlator
+from tenantwatch.engine.incidents.lifecycle import acknowledge, resolve_by_hand
+from tenantwatch.engine.incidents.queries import incident_json, list_incidents, visible_incident
+from tenantwatch.engine.incidents.timeline import IncidentChanges
+from tenantwatch.engine.intake.ingest import IntakeResult, ingest
+from tenantwatch.engine.intake.payload import WebhookIn
 from tenantwatch.engine.metrics import EngineMetrics
 from tenantwatch.engine.store import Store
-from tenantwatch.engine.views import incident_json, list_incidents, visible_incident
+from tenantwatch.engine.store.groupcommit import GroupCommit
 
 
 class NotFound(Exception):

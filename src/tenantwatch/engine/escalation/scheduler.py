@@ -19,12 +19,13 @@ from sqlalchemy.orm import Session
 
 from tenantwatch.engine.clock import Clock
 from tenantwatch.engine.config import EngineConfig
+from tenantwatch.engine.escalation.maintenance import holding_window
 from tenantwatch.engine.events import Broadcaster
-from tenantwatch.engine.maintenance import holding_window
+from tenantwatch.engine.incidents.platform import unresolved_cause
 from tenantwatch.engine.metrics import EngineMetrics
-from tenantwatch.engine.notify import deliver_due, enqueue_trigger
-from tenantwatch.engine.platform import unresolved_cause
-from tenantwatch.engine.remediate import Remediator, remediate_incident
+from tenantwatch.engine.notifications.delivery import deliver_due
+from tenantwatch.engine.notifications.outbox import enqueue_trigger
+from tenantwatch.engine.remediation import Remediator, remediate_incident
 from tenantwatch.engine.store import Store
 from tenantwatch.engine.store.models import Escalation, Incident, TimelineEvent
 from tenantwatch.engine.store.retention import purge

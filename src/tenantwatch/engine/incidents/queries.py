@@ -15,7 +15,7 @@ from sqlalchemy import ColumnElement, Select, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from tenantwatch.engine.auth import Principal
-from tenantwatch.engine.platform import is_platform
+from tenantwatch.engine.incidents.platform import is_platform
 from tenantwatch.engine.store.models import Alert, Incident, IncidentTenant
 
 _DETAILS = (selectinload(Incident.alerts), selectinload(Incident.timeline), selectinload(Incident.affected))

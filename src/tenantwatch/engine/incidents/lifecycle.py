@@ -15,11 +15,11 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tenantwatch.engine import platform
-from tenantwatch.engine.changes import ENGINE, IncidentChanges
-from tenantwatch.engine.escalation_plan import cancel_pending, plan_escalation
-from tenantwatch.engine.maintenance import holding_window
-from tenantwatch.engine.notify import follow_up, tell_rise
+from tenantwatch.engine.escalation.maintenance import holding_window
+from tenantwatch.engine.escalation.plan import cancel_pending, plan_escalation
+from tenantwatch.engine.incidents import platform
+from tenantwatch.engine.incidents.timeline import ENGINE, IncidentChanges
+from tenantwatch.engine.notifications.outbox import follow_up, tell_rise
 from tenantwatch.engine.store.models import Alert, Incident
 
 if TYPE_CHECKING:

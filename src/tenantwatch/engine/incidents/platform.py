@@ -26,8 +26,8 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from tenantwatch.conventions import PLATFORM_TENANT
-from tenantwatch.engine.changes import ENGINE, IncidentChanges
-from tenantwatch.engine.notify import cancel_pages, is_paging, paging_channels
+from tenantwatch.engine.incidents.timeline import ENGINE, IncidentChanges
+from tenantwatch.engine.notifications.outbox import cancel_pages, is_paging, paging_channels
 from tenantwatch.engine.store.bulk import insert_rows
 from tenantwatch.engine.store.models import Escalation, Incident, IncidentTenant, OutboxMessage
 from tenantwatch.spec.models import Spec

@@ -5,7 +5,7 @@ direction, transitively). Within one tenant and one time window, alerts on relat
 join one incident; the root cause is the most upstream failing service: the one that
 depends on no other failing service. Alerts of different tenants are never compared; the
 shared services' alerts (tenant "platform") correlate among themselves the same way, and the
-incidents they open are linked to the tenant incidents they cause (engine/platform.py).
+incidents they open are linked to the tenant incidents they cause (incidents/platform.py).
 """
 
 from __future__ import annotations
@@ -16,9 +16,9 @@ from typing import TYPE_CHECKING
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
-from tenantwatch.engine.changes import IncidentChanges
-from tenantwatch.engine.incidents import NewAlert, attach_alert, is_incident_severity, open_incident
-from tenantwatch.engine.platform import Causes
+from tenantwatch.engine.incidents.lifecycle import NewAlert, attach_alert, is_incident_severity, open_incident
+from tenantwatch.engine.incidents.platform import Causes
+from tenantwatch.engine.incidents.timeline import IncidentChanges
 from tenantwatch.engine.store.models import Incident
 
 if TYPE_CHECKING:

@@ -17,8 +17,8 @@ from tenantwatch.conventions import PLATFORM_TENANT
 from tenantwatch.engine.audit import record
 from tenantwatch.engine.clock import Clock
 from tenantwatch.engine.store import Store
-from tenantwatch.engine.store.models import Alert, Escalation, TimelineEvent
 from tenantwatch.engine.store.history import StoreHistory
+from tenantwatch.engine.store.models import Alert, Escalation, TimelineEvent
 from tenantwatch.remediation import RemediationRunner, RunResult, build_clients
 from tenantwatch.spec.models import Spec
 

@@ -12,85 +12,26 @@ but open no incident.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import itertools
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Iterable, Literal
+from typing import TYPE_CHECKING, Iterable
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
 from sqlalchemy import bindparam, select, tuple_, update
 from sqlalchemy.orm import Session
 
 from tenantwatch import conventions
-from tenantwatch.engine.changes import IncidentChanges
-from tenantwatch.engine.correlation import Correlator, OpenByFingerprint
-from tenantwatch.engine.incidents import Identity, NewAlert, close_if_all_resolved, describe
+from tenantwatch.engine.incidents.correlation import Correlator, OpenByFingerprint
+from tenantwatch.engine.incidents.lifecycle import Identity, NewAlert, close_if_all_resolved, describe
+from tenantwatch.engine.incidents.timeline import IncidentChanges
+from tenantwatch.engine.intake.payload import AlertIn, WebhookIn
 from tenantwatch.engine.store.bulk import insert_rows
 from tenantwatch.engine.store.models import Alert, Incident
 
 if TYPE_CHECKING:
     from tenantwatch.engine.config import EngineConfig
 
-MAX_BODY_BYTES = 10 * 1024 * 1024
 LOOKUP_CHUNK = 500
 _NO_END = dt.datetime(1900, 1, 1, tzinfo=dt.timezone.utc)  # Alertmanager sends 0001-01-01 for "no end"
-
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_max_length=16384)
-
-
-class AlertIn(_Strict):
-    status: Literal["firing", "resolved"]
-    labels: dict[str, str]
-    annotations: dict[str, str] = {}
-    startsAt: dt.datetime
-    endsAt: dt.datetime | None = None
-    generatorURL: str = ""
-    fingerprint: str | None = Field(None, min_length=1, max_length=64)
-
-    @field_validator("labels")
-    @classmethod
-    def _has_tenant(cls, labels: dict[str, str]) -> dict[str, str]:
-        if not labels.get(conventions.TENANT):
-            raise ValueError(f"label {conventions.TENANT!r} is required")
-        if len(labels[conventions.TENANT]) > 64 or len(labels.get(conventions.SERVICE, "")) > 64:
-            raise ValueError("tenant and service labels are at most 64 characters")
-        return labels
-
-    @field_validator("startsAt", "endsAt")
-    @classmethod
-    def _utc(cls, value: dt.datetime | None) -> dt.datetime | None:
-        if value is None:
-            return None
-        return value.replace(tzinfo=dt.timezone.utc) if value.tzinfo is None else value.astimezone(dt.timezone.utc)
-
-    @property
-    def identity_fingerprint(self) -> str:
-        """Alertmanager's fingerprint, or a stable hash of the labels when it is absent."""
-        if self.fingerprint:
-            return self.fingerprint
-        text = "\xff".join(f"{k}\xfe{v}" for k, v in sorted(self.labels.items()))
-        return hashlib.sha256(text.encode()).hexdigest()[:16]
-
-
-class WebhookIn(_Strict):
-    """Alertmanager's webhook body; unknown fields are refused (a typo or another format)."""
-
-    version: Literal["4"]
-    groupKey: str = ""
-    truncatedAlerts: int = 0
-    status: Literal["firing", "resolved"] | None = None
-    receiver: str = ""
-    groupLabels: dict[str, str] = {}
-    commonLabels: dict[str, str] = {}
-    commonAnnotations: dict[str, str] = {}
-    externalURL: str = ""
-    alerts: list[AlertIn] = Field(max_length=100_000)
-
-    @property
-    def tenants(self) -> set[str]:
-        return {a.labels[conventions.TENANT] for a in self.alerts}
 
 
 @dataclass

@@ -1,0 +1,1 @@
+"""Intake: Alertmanager's webhook payload, validated and stored before the engine answers."""

@@ -1,0 +1,1 @@
+"""Notifications: the outbox of messages per incident and channel, and their delivery."""
