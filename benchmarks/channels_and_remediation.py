@@ -8,6 +8,7 @@
    `redis_evict` (SCAN + UNLINK batches) against `redis-cli --scan --pattern 'cache:*' |
    xargs redis-cli unlink`, the usual shell answer.
 
+    .venv/bin/pip install -e '.[bench]'   # apprise, for the comparison only
     .venv/bin/python benchmarks/channels_and_remediation.py [--messages 500] [--keys 100000]
 """
 
