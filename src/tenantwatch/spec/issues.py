@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Iterable, Literal, NamedTuple
 
 Level = Literal["error", "warning"]
@@ -20,11 +21,17 @@ class Issue(NamedTuple):
 
 def dotted(loc: Iterable[object]) -> str:
     """A pydantic/YAML location as a dotted path: ('tenants', 'acme', 0) -> tenants.acme[0];
-    an empty key shows as "" so that it is still seen."""
+    an empty key shows as "" so that it is still seen, and a key with a newline or another
+    control character in JSON quotes (tenants["acme\\n"]), so that every problem stays one line."""
     out = ""
     for part in loc:
         name = str(part) if part != "" else '""'
-        out += f"[{part}]" if isinstance(part, int) else (f".{name}" if out else name)
+        if isinstance(part, int):
+            out += f"[{part}]"
+        elif not name.isprintable():
+            out += f"[{json.dumps(name)}]"
+        else:
+            out += f".{name}" if out else name
     return out
 
 

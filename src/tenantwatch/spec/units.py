@@ -12,7 +12,7 @@ from pydantic import BeforeValidator, Field
 
 _DURATION_PART = re.compile(r"(\d+(?:\.\d+)?)(ms|s|m|h|d|w|y)")
 _UNIT_SECONDS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800, "y": 31536000}
-DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
+DNS_LABEL = re.compile(r"\A[a-z0-9]([-a-z0-9]*[a-z0-9])?\Z")  # \Z: `$` would let a trailing newline through
 MAX_ID_LENGTH = 56
 MAX_LABEL_LENGTH = 63
 _CLOCK = r"([01]\d|2[0-3]):[0-5]\d"
