@@ -148,9 +148,32 @@ def test_a_shared_services_alert_acts_on_the_shared_deployment_with_the_shared_s
 def test_label_text_never_becomes_the_key_pattern(redis_db, data_clients):
     redis_db.mset({"cache:1": 1, "session:1": 1})
     runner = RemediationRunner(remediation(EVICT), data_clients, Clock(), InMemoryHistory())
-    [result] = runner.run({**ALERT, "pattern": "*", "params": "{'pattern': '*'}"})
+    [result] = runner.run({**ALERT, "pattern": "*", "params": "{pattern: *}"})
     assert result.plan.target["pattern"] == "cache:*"
     assert redis_db.exists("session:1") == 1 and redis_db.exists("cache:1") == 0
+
+
+@pytest.mark.parametrize("labels", [
+    {"instance": "10.0.0.7:9100", "mountpoint": "/", "le": "+Inf", "handler": "/api/v1/users/{id}"},
+    {"job": "kube-state-metrics", "image": "registry.example.com/app@sha256:ab12", "version": "v1.2.3-rc.1"},
+])
+def test_labels_exporters_really_send_are_acted_on(labels, redis_db, data_clients):
+    [result] = RemediationRunner(remediation(EVICT), data_clients, Clock(), InMemoryHistory()).run({**ALERT, **labels})
+    assert result.status == "ok", result.refused
+
+
+@pytest.mark.parametrize(("labels", "reason"), [
+    ({"pod": "api'--"}, "label pod refused: its value contains \"'\""),
+    ({"path": "/var/../../etc"}, "label path refused: its value contains a '..' path segment"),
+    ({"pod": "x" * 513}, "label pod refused: its value has 513 characters (at most 512)"),
+    ({"p\u00f6d": "api"}, "label 'p\\xf6d' refused: its name is not a Prometheus label name"),
+])
+def test_a_label_that_is_not_plain_stops_the_run_and_says_which(labels, reason):
+    touched: list[str] = []
+    clients = {"redis": lambda tenant: touched.append(tenant)}
+    [result] = RemediationRunner(remediation(EVICT), clients, Clock(), InMemoryHistory()).run({**ALERT, **labels})
+    assert result.status == "refused" and result.plan is None and touched == []
+    assert result.refused.startswith(reason), result.refused
 
 
 def test_alert_without_tenant_or_unknown_tenant_is_refused():

@@ -1,8 +1,9 @@
 """Run the spec's remediation rules for one alert: select, plan, guard, act, report.
 
-Guards, in order: the action is allowlisted and its plan validates (tenant label and
-params); the circuit breaker is closed (fewer than `max_failures` consecutive failures for
-this tenant and rule); the rule's `max_per_hour` is not used up. Dry-run (the spec's
+Guards, in order: the action is allowlisted; every label of the alert is plain (no quotes,
+shell metacharacters, control or non-ASCII characters, `..` segments or huge values); the
+plan validates (tenant label and params); the circuit breaker is closed (fewer than
+`max_failures` consecutive failures for this tenant and rule); the rule's `max_per_hour` is not used up. Dry-run (the spec's
 default) still plans, so the audit shows what would have happened. Every RunResult holds
 what the engine audits; `escalate` tells it to stop automating and page a human.
 """
@@ -15,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any, Callable, Collection, Mapping
 
 from tenantwatch.remediation.base import ACTIONS, Action, Outcome, Plan
-from tenantwatch.remediation.guard import PlanError, tenant_from_labels
+from tenantwatch.remediation.guard import PlanError, screen_labels, tenant_from_labels
 from tenantwatch.remediation.history import History
 from tenantwatch.secrets import error_origin
 from tenantwatch.spec.models import Remediation, RemediationRule
@@ -132,6 +133,7 @@ class RemediationRunner:
         if action is None:
             return refuse(f"action {rule.action!r} is not registered")
         try:
+            screen_labels(labels)
             tenant = tenant_from_labels(labels)
             if self.tenants is not None and tenant not in self.tenants:
                 raise PlanError(f"tenant {tenant!r} is not in the spec")
