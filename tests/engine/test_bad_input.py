@@ -47,7 +47,7 @@ def test_bad_payload_is_a_json_4xx_and_stores_nothing(engine: Engine, case: str)
 
 def test_missing_tenant_names_the_place(engine: Engine) -> None:
     response = engine.client.post("/api/v1/alertmanager", json=_without_tenant(), headers=engine.auth("intake"))
-    assert "alerts.0.labels" in response.json()["error"]["message"]
+    assert "alerts[0].labels.tenant" in response.json()["error"]["message"]
     assert "tenant" in response.json()["error"]["message"]
 
 

@@ -3,8 +3,9 @@ never a 500 for bad input, and nothing from the request body echoed back verbati
 
 from __future__ import annotations
 
+import json
 import logging
-from typing import Any
+from typing import Any, Iterable
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -27,11 +28,28 @@ def error_response(status: int, code: str, message: str, headers: dict[str, str]
     return JSONResponse({"error": {"code": code, "message": message}}, status_code=status, headers=headers)
 
 
+def error_path(loc: Iterable[Any]) -> str:
+    """`alerts[3].labels.tenant`: indexes in brackets, a key that is not plain text quoted, and
+    the `body`/`query` prefix of FastAPI dropped for the body (kept for parameters)."""
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        elif part == "body" and not out:
+            continue
+        else:
+            text = str(part)[:64]
+            out += f"[{json.dumps(text)}]" if not text.isprintable() or "." in text else ("." if out else "") + text
+    return out
+
+
 def validation_message(errors: list[Any]) -> str:
-    """`alerts.0.labels: label 'tenant' is required; version: ...` (locations and messages only)."""
+    """`alerts[3].labels.tenant: expected a tenant id ...; version: ...` (paths and messages only,
+    never the refused value)."""
     parts = []
     for err in errors[:10]:
-        where = ".".join(str(p) for p in err.get("loc", ()) if p not in ("body",))
+        key = (err.get("ctx") or {}).get("key")
+        where = error_path([*err.get("loc", ()), *([key] if key is not None else [])])
         parts.append(f"{where or '<body>'}: {err.get('msg', 'invalid')}")
     more = f" (and {len(errors) - 10} more)" if len(errors) > 10 else ""
     return "; ".join(parts) + more

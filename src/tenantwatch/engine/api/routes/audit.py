@@ -8,20 +8,26 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Query
 from fastapi.responses import StreamingResponse
 
-from tenantwatch.engine.api.deps import ReaderDep, SessionDep, TenantParam
+from tenantwatch.engine.api.deps import ReaderDep, SessionDep
+from tenantwatch.engine.api.params import MAX_ROW_ID, TenantParam
+from tenantwatch.engine.api.responses import ERROR_RESPONSES, AuditPage
 from tenantwatch.engine.audit import entries, entry_json, export_jsonl
 
-router = APIRouter(tags=["audit"])
+router = APIRouter(tags=["audit"], responses=ERROR_RESPONSES)
+JSONL = "application/x-ndjson"
 
 
-@router.get("/audit", summary="Audit log (JSON page, or ?format=jsonl for a full export)", response_model=None)
+@router.get("/audit", summary="Audit log (JSON page, or ?format=jsonl for a full export)", response_model=AuditPage,
+            responses={200: {"content": {JSONL: {"schema": {"type": "string",
+                                                            "description": "One audit entry (JSON) per line"}}}}})
 def audit_log(principal: ReaderDep, session: SessionDep, tenant: TenantParam,
-              format: Literal["json", "jsonl"] = "json",
-              limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-              after: Annotated[int, Query(ge=0)] = 0) -> dict[str, Any] | StreamingResponse:
+              format: Annotated[Literal["json", "jsonl"], Query(description="json: one page; jsonl: everything")] = "json",
+              limit: Annotated[int, Query(ge=1, le=1000, description="Page size (json).")] = 100,
+              after: Annotated[int, Query(ge=0, le=MAX_ROW_ID, description="The `next_after` of the previous page.")]
+              = 0) -> dict[str, Any] | StreamingResponse:
     scope = tenant if principal.is_admin else principal.tenant
     if format == "jsonl":
         lines = list(export_jsonl(session, tenant=scope))
-        return StreamingResponse(iter(lines), media_type="application/x-ndjson")
+        return StreamingResponse(iter(lines), media_type=JSONL)
     rows = entries(session, tenant=scope, limit=limit, after_id=after)
     return {"items": [entry_json(r) for r in rows], "next_after": rows[-1].id if len(rows) == limit else None}
