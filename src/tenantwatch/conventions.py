@@ -93,6 +93,7 @@ ENGINE_ALERTS_RECEIVED = "tenantwatch_alerts_received_total"  # labels: status (
 ENGINE_INTAKE_ERRORS = "tenantwatch_intake_errors_total"  # labels: reason
 ENGINE_INCIDENTS_OPEN = "tenantwatch_incidents_open"  # labels: tenant, severity
 ENGINE_NOTIFICATIONS = "tenantwatch_notifications_total"  # labels: channel, outcome (sent|failed)
+ENGINE_NOTIFICATIONS_PENDING = "tenantwatch_notifications_pending"  # labels: channel; outbox backlog
 ENGINE_REMEDIATIONS = "tenantwatch_remediations_total"  # labels: action, outcome (ok|failed|dry_run|refused)
 ENGINE_SCHEDULER_HEARTBEAT = "tenantwatch_scheduler_last_run_timestamp_seconds"
 ENGINE_REQUEST_DURATION = "tenantwatch_http_request_duration_seconds"  # labels: route, method, code

@@ -7,6 +7,7 @@ from channel_recorder import ChannelRecorder
 
 from tenantwatch.channels import deliver
 from tenantwatch.channels.delivery import backoff_delays
+from tenantwatch.channels.http import CHANNEL_TIMEOUT_VAR, TIMEOUT_SECONDS, request_timeout
 from tenantwatch.spec.models import SlackChannel, WebhookChannel
 
 
@@ -93,3 +94,11 @@ def test_retry_after_is_honoured_within_the_cap(notification, retry_after, waits
     with ChannelRecorder(statuses=[429], retry_after=retry_after) as server:
         result = deliver(slack(server.url("/hook")), notification, {}, attempts=2, backoff=1, sleep=slept.append)
     assert result.ok and slept == waits
+
+
+@pytest.mark.parametrize(("setting", "seconds"), [(None, TIMEOUT_SECONDS), ("2.5", 2.5), ("0", TIMEOUT_SECONDS),
+                                                  ("-1", TIMEOUT_SECONDS), ("soon", TIMEOUT_SECONDS), ("inf", TIMEOUT_SECONDS)])
+def test_the_channel_timeout_setting_is_used_when_it_is_a_positive_number(setting, seconds, caplog):
+    environ = {} if setting is None else {CHANNEL_TIMEOUT_VAR: setting}
+    assert request_timeout(environ) == seconds
+    assert (CHANNEL_TIMEOUT_VAR in caplog.text) == (setting is not None and seconds == TIMEOUT_SECONDS)

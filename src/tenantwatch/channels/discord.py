@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any, Mapping
 
 from tenantwatch.channels.base import Notification, SendResult, register
-from tenantwatch.channels.http import post_json
+from tenantwatch.channels.http import post_json, request_timeout
 from tenantwatch.channels.messages import colour, facts, headline, link, render, truncate
 from tenantwatch.secrets import resolve_secret
 from tenantwatch.spec.models import DiscordChannel
@@ -41,4 +41,4 @@ def payload(notification: Notification) -> dict[str, Any]:
 @register("discord")
 def send(config: DiscordChannel, notification: Notification, environ: Mapping[str, str]) -> SendResult:
     url = resolve_secret(config.webhook_url, environ, field="webhook_url")
-    return post_json(url, payload(notification))
+    return post_json(url, payload(notification), timeout=request_timeout(environ))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextvars
 import logging
+import math
 from functools import lru_cache
 from typing import Any, Mapping
 
@@ -17,6 +18,7 @@ import httpx
 from tenantwatch.channels.base import SendResult
 
 TIMEOUT_SECONDS = 10.0
+CHANNEL_TIMEOUT_VAR = "TENANTWATCH_CHANNEL_TIMEOUT"  # seconds a channel may take to answer
 USER_AGENT = "tenantwatch"
 _sending = contextvars.ContextVar("tenantwatch_channel_request", default=False)
 
@@ -36,6 +38,24 @@ for _name in ("httpx", "httpcore"):
 def _client() -> httpx.Client:
     """One pooled client for every channel: TLS setup and connections are reused across sends."""
     return httpx.Client(timeout=TIMEOUT_SECONDS, headers={"User-Agent": USER_AGENT})
+
+
+def request_timeout(environ: Mapping[str, str], default: float = TIMEOUT_SECONDS) -> float:
+    """Seconds a channel may take to answer: TENANTWATCH_CHANNEL_TIMEOUT, else `default`. A
+    hung endpoint costs this much per attempt, so operators (and tests) may shorten it; a value
+    that is not a positive number is ignored with a warning rather than disabling the timeout."""
+    raw = environ.get(CHANNEL_TIMEOUT_VAR)
+    if raw is None:
+        return default
+    try:
+        seconds = float(raw)
+    except ValueError:
+        seconds = math.nan
+    if not 0 < seconds < math.inf:
+        logging.getLogger(__name__).warning("%s=%r is not a positive number of seconds; using %gs",
+                                            CHANNEL_TIMEOUT_VAR, raw[:20], default)
+        return default
+    return seconds
 
 
 def classify(status: int, retry_after: str | None = None) -> SendResult:

@@ -14,6 +14,7 @@ from email.utils import formatdate, make_msgid
 from typing import Mapping
 
 from tenantwatch.channels.base import Notification, SendResult, register
+from tenantwatch.channels.http import request_timeout
 from tenantwatch.channels.messages import one_line, render
 from tenantwatch.secrets import resolve_secret
 from tenantwatch.spec.models import EmailChannel
@@ -51,11 +52,11 @@ def _smtp_failure(exc: smtplib.SMTPException) -> SendResult:
     return SendResult(ok=False, detail=f"SMTP {code} ({type(exc).__name__})", retryable=400 <= code < 500)
 
 
-def _connect(config: EmailChannel) -> smtplib.SMTP:
+def _connect(config: EmailChannel, timeout: float) -> smtplib.SMTP:
     host, port = config.smarthost.rsplit(":", 1)
     if int(port) == IMPLICIT_TLS_PORT:
-        return smtplib.SMTP_SSL(host, int(port), timeout=TIMEOUT_SECONDS, context=ssl.create_default_context())
-    smtp = smtplib.SMTP(host, int(port), timeout=TIMEOUT_SECONDS)
+        return smtplib.SMTP_SSL(host, int(port), timeout=timeout, context=ssl.create_default_context())
+    smtp = smtplib.SMTP(host, int(port), timeout=timeout)
     if config.require_tls:
         smtp.starttls(context=ssl.create_default_context())
     return smtp
@@ -66,7 +67,7 @@ def send(config: EmailChannel, notification: Notification, environ: Mapping[str,
     password = resolve_secret(config.password, environ, field="password") if config.username and config.password else None
     mail = message(config, notification)
     try:
-        with _connect(config) as smtp:
+        with _connect(config, request_timeout(environ, TIMEOUT_SECONDS)) as smtp:
             if config.username and password is not None:
                 smtp.login(config.username, password)
             smtp.send_message(mail)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any, Mapping
 
 from tenantwatch.channels.base import Notification, SendResult, register
-from tenantwatch.channels.http import post_json
+from tenantwatch.channels.http import post_json, request_timeout
 from tenantwatch.channels.messages import link, links, render, truncate
 from tenantwatch.secrets import resolve_secret
 from tenantwatch.spec.models import PagerDutyChannel
@@ -63,4 +63,4 @@ def payload(routing_key: str, notification: Notification) -> dict[str, Any]:
 @register("pagerduty")
 def send(config: PagerDutyChannel, notification: Notification, environ: Mapping[str, str]) -> SendResult:
     routing_key = resolve_secret(config.routing_key, environ, field="routing_key")
-    return post_json(config.url, payload(routing_key, notification))
+    return post_json(config.url, payload(routing_key, notification), timeout=request_timeout(environ))

@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any, Mapping
 
 from tenantwatch.channels.base import Notification, SendResult, register
-from tenantwatch.channels.http import post_json
+from tenantwatch.channels.http import post_json, request_timeout
 from tenantwatch.channels.messages import colour, facts, headline, links, render, slack_escape, truncate
 from tenantwatch.secrets import resolve_secret
 from tenantwatch.spec.models import SlackChannel
@@ -52,4 +52,4 @@ def payload(config: SlackChannel, notification: Notification) -> dict[str, Any]:
 @register("slack")
 def send(config: SlackChannel, notification: Notification, environ: Mapping[str, str]) -> SendResult:
     url = resolve_secret(config.webhook_url, environ, field="webhook_url")
-    return post_json(url, payload(config, notification))
+    return post_json(url, payload(config, notification), timeout=request_timeout(environ))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any, Mapping
 
 from tenantwatch.channels.base import Notification, SendResult, register
-from tenantwatch.channels.http import post_json
+from tenantwatch.channels.http import post_json, request_timeout
 from tenantwatch.secrets import resolve_secret
 from tenantwatch.spec.models import WebhookChannel
 
@@ -39,4 +39,4 @@ def payload(notification: Notification) -> dict[str, Any]:
 @register("webhook")
 def send(config: WebhookChannel, notification: Notification, environ: Mapping[str, str]) -> SendResult:
     url = resolve_secret(config.url, environ, field="url")
-    return post_json(url, payload(notification))
+    return post_json(url, payload(notification), timeout=request_timeout(environ))

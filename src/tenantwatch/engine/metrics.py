@@ -12,6 +12,7 @@ from prometheus_client.registry import Collector
 from sqlalchemy import func, select
 
 from tenantwatch import conventions
+from tenantwatch.engine.notifications.backlog import OutboxBacklog
 from tenantwatch.engine.store import Store
 from tenantwatch.engine.store.models import Incident
 
@@ -47,3 +48,4 @@ class EngineMetrics:
         self.heartbeat = Gauge(conventions.ENGINE_SCHEDULER_HEARTBEAT, "When the scheduler last completed a pass", registry=r)
         self.request_duration = Histogram(conventions.ENGINE_REQUEST_DURATION, "HTTP request latency", ["route", "method", "code"], registry=r)
         r.register(OpenIncidents(store))
+        r.register(OutboxBacklog(store))

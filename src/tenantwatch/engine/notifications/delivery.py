@@ -3,6 +3,10 @@ transaction (a slow channel never blocks intake), with the outcome recorded on t
 
 Because the row is marked `sent` in the same step that records the outcome, a channel that
 recovers gets each message exactly once, and a restart resends only what is still pending.
+A channel that fails (5xx, timeout, network) is tried once per pass: its other due messages
+wait for the failed one's next attempt without spending an attempt of their own, so a hung
+endpoint costs one timeout per pass instead of one per message, and neither other channels
+nor escalations wait behind it.
 Errors are stored as the sender's own detail or an exception's type, never its text (an HTTP
 error can contain a webhook URL, which is a secret).
 """
@@ -10,10 +14,11 @@ error can contain a webhook URL, which is a secret).
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from tenantwatch import conventions
 from tenantwatch.channels import Notification, SendResult, deliver
@@ -25,6 +30,9 @@ if TYPE_CHECKING:
     from tenantwatch.engine.config import EngineConfig
     from tenantwatch.engine.metrics import EngineMetrics
     from tenantwatch.engine.store import Store
+
+log = logging.getLogger(__name__)
+
 
 def notification_of(spec: Spec, incident: Incident, message: OutboxMessage) -> Notification:
     first = incident.alerts[0] if incident.alerts else None
@@ -72,12 +80,31 @@ def deliver_due(store: Store, config: EngineConfig, now: dt.datetime,
             work.append(Delivery(message.id, incident.id, message.channel, channel.type if channel else "?",
                                  notification_of(config.spec, incident, message), channel))
     sent = 0
+    down: dict[str, dt.datetime] = {}  # channels that failed in this pass -> when to try them again
+    waiting: dict[str, list[int]] = {}
     for item in work:
+        if item.channel in down:
+            waiting.setdefault(item.channel, []).append(item.message_id)
+            continue
         result = _send(item, config.environ)
-        sent += _record(store, config, item, result, now)
+        delivered, retry_at = _record(store, config, item, result, now)
+        sent += delivered
+        if not result.ok and result.retryable:
+            down[item.channel] = retry_at or now + dt.timedelta(seconds=config.backoff(1))
         if metrics is not None:
             metrics.notifications.labels(channel=item.channel, outcome="sent" if result.ok else "failed").inc()
+    for channel, ids in waiting.items():
+        _postpone(store, ids, down[channel])
+        log.warning("channel %s is failing: %d more message(s) wait for its next attempt at %s",
+                    channel, len(ids), down[channel].isoformat())
     return sent
+
+
+def _postpone(store: Store, message_ids: list[int], until: dt.datetime) -> None:
+    """Move still-pending messages to `until`, spending none of their attempts."""
+    with store.write() as session:
+        session.execute(update(OutboxMessage).where(OutboxMessage.id.in_(message_ids), OutboxMessage.state == "pending")
+                        .values(next_attempt_at=until))
 
 
 def _send(item: Delivery, environ: dict[str, str]) -> SendResult:
@@ -94,22 +121,24 @@ def _what(item: Delivery) -> str:
     return f"{item.channel} ({n.event}, {n.level})"
 
 
-def _record(store: Store, config: EngineConfig, item: Delivery, result: SendResult, now: dt.datetime) -> int:
+def _record(store: Store, config: EngineConfig, item: Delivery, result: SendResult,
+            now: dt.datetime) -> tuple[int, dt.datetime | None]:
+    """Write the attempt's outcome on the row: (1 if it is now sent else 0, when it is retried)."""
     with store.write() as session:
         message = session.get(OutboxMessage, item.message_id)
         if message is None or message.state != "pending":
-            return 0
+            return 0, None
         message.attempts += 1
         what = _what(item)
         if result.ok:
             message.state, message.sent_at, message.last_error = "sent", now, None
             session.add(TimelineEvent(incident_id=item.incident_id, at=now, kind="notified", who="engine", detail=what))
-            return 1
+            return 1, None
         message.last_error = result.detail[:500]
         if result.retryable and message.attempts < config.max_attempts:
             message.next_attempt_at = now + dt.timedelta(seconds=config.backoff(message.attempts))
-        else:
-            message.state = "failed"
-            session.add(TimelineEvent(incident_id=item.incident_id, at=now, kind="notify.failed", who="engine",
-                                      detail=f"{what}: gave up after {message.attempts} attempt(s): {message.last_error}"))
-        return 0
+            return 0, message.next_attempt_at
+        message.state = "failed"
+        session.add(TimelineEvent(incident_id=item.incident_id, at=now, kind="notify.failed", who="engine",
+                                  detail=f"{what}: gave up after {message.attempts} attempt(s): {message.last_error}"))
+        return 0, None
