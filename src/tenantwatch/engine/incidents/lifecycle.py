@@ -15,7 +15,6 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tenantwatch.conventions import SEVERITIES
 from tenantwatch.engine.escalation.maintenance import holding_window
 from tenantwatch.engine.escalation.plan import cancel_pending, plan_escalation
 from tenantwatch.engine.incidents import platform
@@ -54,7 +53,7 @@ class NewAlert:
         return dict(self.__dict__)
 
 
-SEVERITY_RANK = {severity: len(SEVERITIES) - i for i, severity in enumerate(SEVERITIES)}  # critical highest
+SEVERITY_RANK = {"info": 1, "warning": 2, "critical": 3}
 
 
 class Conflict(Exception):

@@ -6,25 +6,17 @@ from __future__ import annotations
 from functools import partial
 from typing import Annotated, Any, Callable, Literal
 
-from fastapi import APIRouter, Body, Path, Query
+from fastapi import APIRouter, Body, Query
 from pydantic import BaseModel, ConfigDict
 
-from tenantwatch.conventions import Severity
-from tenantwatch.engine.api.deps import EngineDep, ReaderDep, TenantParam
+from tenantwatch.engine.api.deps import EngineDep, ReaderDep
 from tenantwatch.engine.api.errors import ApiError
+from tenantwatch.engine.api.params import Cursor, RowId, TenantParam, checked_cursor, printable
+from tenantwatch.engine.api.responses import ERROR_RESPONSES, IncidentOut, IncidentPage
 from tenantwatch.engine.incidents.lifecycle import Conflict, StillFiring
 from tenantwatch.engine.usecases import NotFound, ReadOnly
 
-router = APIRouter(prefix="/incidents", tags=["incidents"])
-IncidentId = Annotated[int, Path(ge=1, le=2**62)]
-
-
-def _cursor(value: str | None) -> int | None:
-    if value is None or value == "":
-        return None
-    if not value.isdigit():
-        raise ApiError(400, "bad_cursor", "cursor must be the next_cursor of a previous page")
-    return int(value)
+router = APIRouter(prefix="/incidents", tags=["incidents"], responses=ERROR_RESPONSES)
 
 
 class ResolveIn(BaseModel):
@@ -34,20 +26,19 @@ class ResolveIn(BaseModel):
     force: bool = False
 
 
-@router.get("", summary="List incidents (newest first)")
+@router.get("", summary="List incidents (newest first)", response_model=IncidentPage)
 def list_incidents(principal: ReaderDep, engine: EngineDep, tenant: TenantParam,
                    status: Annotated[Literal["open", "acknowledged", "resolved"] | None, Query(
                        description="Only incidents in this state.")] = None,
-                   severity: Annotated[Severity | None, Query(
+                   severity: Annotated[Literal["critical", "warning", "info"] | None, Query(
                        description="Only incidents of this severity.")] = None,
                    service: Annotated[str | None, Query(max_length=64, description="Only incidents with an alert on this service.")] = None,
                    limit: Annotated[int, Query(ge=1, le=500, description="Page size.")] = 50,
-                   cursor: Annotated[str | None, Query(max_length=24, description="The `next_cursor` of the previous page.")]
-                   = None) -> dict[str, Any]:
+                   cursor: Cursor = None) -> dict[str, Any]:
     """`tenant` (admin, or a tenant key naming itself): what that tenant sees, i.e. its own
     incidents and the platform incidents that affect it."""
-    return engine.incidents(principal, status=status, severity=severity, service=service, tenant=tenant, limit=limit,
-                            before_id=_cursor(cursor))
+    return engine.incidents(principal, status=status, severity=severity, service=printable("service", service),
+                            tenant=tenant, limit=limit, before_id=checked_cursor(cursor))
 
 
 def _guard(call: Callable[..., dict[str, Any]], *args: Any) -> dict[str, Any]:
@@ -64,18 +55,19 @@ def _guard(call: Callable[..., dict[str, Any]], *args: Any) -> dict[str, Any]:
         raise ApiError(409, "conflict", str(exc)) from None
 
 
-@router.get("/{incident_id}", summary="One incident with its alerts and timeline")
-def get_incident(incident_id: IncidentId, principal: ReaderDep, engine: EngineDep) -> dict[str, Any]:
+@router.get("/{incident_id}", summary="One incident with its alerts and timeline", response_model=IncidentOut)
+def get_incident(incident_id: RowId, principal: ReaderDep, engine: EngineDep) -> dict[str, Any]:
     return _guard(engine.incident, principal, incident_id)
 
 
-@router.post("/{incident_id}/ack", summary="Acknowledge: stops escalation")
-def ack_incident(incident_id: IncidentId, principal: ReaderDep, engine: EngineDep) -> dict[str, Any]:
+@router.post("/{incident_id}/ack", summary="Acknowledge: stops escalation", response_model=IncidentOut)
+def ack_incident(incident_id: RowId, principal: ReaderDep, engine: EngineDep) -> dict[str, Any]:
     return _guard(engine.acknowledge, principal, incident_id)
 
 
-@router.post("/{incident_id}/resolve", summary="Resolve: closes the incident (409 still_firing unless forced)")
-def resolve_incident(incident_id: IncidentId, principal: ReaderDep, engine: EngineDep,
+@router.post("/{incident_id}/resolve", summary="Resolve: closes the incident (409 still_firing unless forced)",
+             response_model=IncidentOut)
+def resolve_incident(incident_id: RowId, principal: ReaderDep, engine: EngineDep,
                      body: Annotated[ResolveIn | None, Body()] = None) -> dict[str, Any]:
     """While an alert of the incident still fires the answer is 409 `still_firing`, naming the
     alerts; the body `{"force": true}` resolves anyway (no body or `{}` is not forced), and a
