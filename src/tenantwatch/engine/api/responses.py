@@ -25,14 +25,22 @@ class ErrorOut(BaseModel):
     error: ErrorBody
 
 
-_ERROR_STATUSES = {400: "Bad parameter (e.g. a cursor that is not one)", 401: "No valid API key",
+_ERROR_STATUSES = {400: "A cursor that is not a previous page's next_cursor, or a body that is not JSON",
+                   401: "No valid API key",
                    403: "The key may not do this, or names another tenant",
-                   404: "No such incident, key or tenant (another tenant's incident is not found either)",
-                   409: "The incident's state does not allow it", 413: "Body too large",
+                   404: "Not found (another tenant's incident is not found either)",
+                   409: "The incident's state does not allow it (`still_firing`: an alert still fires)",
+                   413: "The body is too large",
                    422: "A parameter or the body is invalid; the message names it",
                    429: "Too many failed authentications; retry after Retry-After seconds"}
-ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
-    status: {"model": ErrorOut, "description": text} for status, text in _ERROR_STATUSES.items()}
+
+
+def errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """The OpenAPI `responses` of these error statuses, each with the error shape."""
+    return {status: {"model": ErrorOut, "description": _ERROR_STATUSES[status]} for status in statuses}
+
+
+AUTHENTICATED = errors(401, 403, 422, 429)  # every route that takes a key
 
 
 class StatusOut(BaseModel):

@@ -10,16 +10,16 @@ from fastapi.responses import StreamingResponse
 
 from tenantwatch.engine.api.deps import ReaderDep, SessionDep
 from tenantwatch.engine.api.params import MAX_ROW_ID, TenantParam
-from tenantwatch.engine.api.responses import ERROR_RESPONSES, AuditPage
+from tenantwatch.engine.api.responses import AUTHENTICATED, AuditPage, errors
 from tenantwatch.engine.audit import entries, entry_json, export_jsonl
 
-router = APIRouter(tags=["audit"], responses=ERROR_RESPONSES)
+router = APIRouter(tags=["audit"], responses=AUTHENTICATED)
 JSONL = "application/x-ndjson"
 
 
 @router.get("/audit", summary="Audit log (JSON page, or ?format=jsonl for a full export)", response_model=AuditPage,
-            responses={200: {"content": {JSONL: {"schema": {"type": "string",
-                                                            "description": "One audit entry (JSON) per line"}}}}})
+            responses={**errors(404), 200: {"content": {JSONL: {"schema": {
+                "type": "string", "description": "One audit entry (JSON) per line"}}}}})
 def audit_log(principal: ReaderDep, session: SessionDep, tenant: TenantParam,
               format: Annotated[Literal["json", "jsonl"], Query(description="json: one page; jsonl: everything")] = "json",
               limit: Annotated[int, Query(ge=1, le=1000, description="Page size (json).")] = 100,

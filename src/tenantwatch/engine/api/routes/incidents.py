@@ -12,11 +12,11 @@ from pydantic import BaseModel, ConfigDict
 from tenantwatch.engine.api.deps import EngineDep, ReaderDep
 from tenantwatch.engine.api.errors import ApiError
 from tenantwatch.engine.api.params import Cursor, RowId, TenantParam, checked_cursor, printable
-from tenantwatch.engine.api.responses import ERROR_RESPONSES, IncidentOut, IncidentPage
+from tenantwatch.engine.api.responses import AUTHENTICATED, IncidentOut, IncidentPage, errors
 from tenantwatch.engine.incidents.lifecycle import Conflict, StillFiring
 from tenantwatch.engine.usecases import NotFound, ReadOnly
 
-router = APIRouter(prefix="/incidents", tags=["incidents"], responses=ERROR_RESPONSES)
+router = APIRouter(prefix="/incidents", tags=["incidents"], responses=AUTHENTICATED)
 
 
 class ResolveIn(BaseModel):
@@ -26,7 +26,7 @@ class ResolveIn(BaseModel):
     force: bool = False
 
 
-@router.get("", summary="List incidents (newest first)", response_model=IncidentPage)
+@router.get("", summary="List incidents (newest first)", response_model=IncidentPage, responses=errors(400, 404))
 def list_incidents(principal: ReaderDep, engine: EngineDep, tenant: TenantParam,
                    status: Annotated[Literal["open", "acknowledged", "resolved"] | None, Query(
                        description="Only incidents in this state.")] = None,
@@ -55,18 +55,20 @@ def _guard(call: Callable[..., dict[str, Any]], *args: Any) -> dict[str, Any]:
         raise ApiError(409, "conflict", str(exc)) from None
 
 
-@router.get("/{incident_id}", summary="One incident with its alerts and timeline", response_model=IncidentOut)
+@router.get("/{incident_id}", summary="One incident with its alerts and timeline", response_model=IncidentOut,
+            responses=errors(404))
 def get_incident(incident_id: RowId, principal: ReaderDep, engine: EngineDep) -> dict[str, Any]:
     return _guard(engine.incident, principal, incident_id)
 
 
-@router.post("/{incident_id}/ack", summary="Acknowledge: stops escalation", response_model=IncidentOut)
+@router.post("/{incident_id}/ack", summary="Acknowledge: stops escalation", response_model=IncidentOut,
+             responses=errors(404, 409))
 def ack_incident(incident_id: RowId, principal: ReaderDep, engine: EngineDep) -> dict[str, Any]:
     return _guard(engine.acknowledge, principal, incident_id)
 
 
 @router.post("/{incident_id}/resolve", summary="Resolve: closes the incident (409 still_firing unless forced)",
-             response_model=IncidentOut)
+             response_model=IncidentOut, responses=errors(400, 404, 409, 413))
 def resolve_incident(incident_id: RowId, principal: ReaderDep, engine: EngineDep,
                      body: Annotated[ResolveIn | None, Body()] = None) -> dict[str, Any]:
     """While an alert of the incident still fires the answer is 409 `still_firing`, naming the

@@ -9,10 +9,10 @@ from fastapi import APIRouter, Request
 from tenantwatch.engine.api.deps import AdminDep
 from tenantwatch.engine.api.errors import ApiError
 from tenantwatch.engine.api.params import RowId
-from tenantwatch.engine.api.responses import ERROR_RESPONSES, KeyList, KeyOut
+from tenantwatch.engine.api.responses import AUTHENTICATED, KeyList, KeyOut, errors
 from tenantwatch.engine.auth import list_keys, revoke_key
 
-router = APIRouter(prefix="/keys", tags=["keys"], responses=ERROR_RESPONSES)
+router = APIRouter(prefix="/keys", tags=["keys"], responses=AUTHENTICATED)
 
 
 @router.get("", summary="List API keys (admin): id, name, scope, tenant, created_at, revoked_at; never the secret",
@@ -22,7 +22,7 @@ def keys(request: Request, _: AdminDep) -> dict[str, Any]:
 
 
 @router.delete("/{key_id}", summary="Revoke an API key (admin): refused at once, dashboard sessions included",
-               response_model=KeyOut)
+               response_model=KeyOut, responses=errors(404))
 def revoke(request: Request, key_id: RowId, principal: AdminDep) -> dict[str, Any]:
     key = revoke_key(request.app.state.store, key_id, who=principal.name, clock=request.app.state.clock)
     if key is None:
