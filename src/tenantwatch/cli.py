@@ -13,6 +13,7 @@ from rich.console import Console
 from rich.table import Table
 
 from tenantwatch import __version__
+from tenantwatch.exitcodes import ExitCode
 from tenantwatch.spec import Issue, load_file
 
 app = typer.Typer(
@@ -23,12 +24,6 @@ app = typer.Typer(
 )
 err = Console(stderr=True, soft_wrap=True)
 out = Console()
-
-
-class Exit:
-    OK = 0
-    FAILED = 1
-    INVALID = 2
 
 
 def _print_issues(issues: list[Issue]) -> None:
@@ -53,7 +48,7 @@ def _targets(only: str | None, known: list[str]) -> list[str] | None:
 def _bad_option(message: str) -> NoReturn:
     """A bad option exits 2 before anything is read or written, like the ones Typer refuses."""
     err.print(message, markup=False, highlight=False)
-    raise typer.Exit(Exit.INVALID)
+    raise typer.Exit(ExitCode.INVALID)
 
 
 @app.command()
@@ -82,7 +77,7 @@ def validate(
         _print_issues(result.issues)
         summary = f"{spec}: {len(result.errors)} error(s), {len(result.warnings)} warning(s)"
         err.print(("invalid: " if failed else "valid: ") + summary, markup=False, highlight=False)
-    raise typer.Exit(Exit.INVALID if failed else Exit.OK)
+    raise typer.Exit(ExitCode.INVALID if failed else ExitCode.OK)
 
 
 @app.command()
@@ -113,26 +108,26 @@ def render(
     result = load_file(spec)
     _print_issues(result.issues)
     if result.spec is None:
-        raise typer.Exit(Exit.INVALID)
+        raise typer.Exit(ExitCode.INVALID)
     options = RenderOptions(profile=profile, include_secrets=include_secrets, environ=dict(os.environ),
                             spec_dir=spec.resolve().parent)
     try:
         tree = render_tree(result.spec, options, chosen)
     except RenderError as exc:
         err.print(f"render: {exc}", markup=False)
-        raise typer.Exit(Exit.FAILED)
+        raise typer.Exit(ExitCode.FAILED)
     if check:
         diff = differences(out_dir, tree)
         for line in diff:
             typer.echo(line)
         if diff:
             err.print(f"{out_dir} differs from the render of {spec} in {len(diff)} file(s)", markup=False)
-        raise typer.Exit(Exit.FAILED if diff else Exit.OK)
+        raise typer.Exit(ExitCode.FAILED if diff else ExitCode.OK)
     try:
         write_tree(out_dir, tree)
     except OSError as exc:
         err.print(f"render: cannot write {out_dir}: {exc}; nothing was changed", markup=False)
-        raise typer.Exit(Exit.FAILED)
+        raise typer.Exit(ExitCode.FAILED)
     counts = {name: len(files) for name, files in tree.items()}
     runs = []
     if verify:
@@ -140,7 +135,7 @@ def render(
             runs = verify_tree(out_dir)
         except ToolMissing as exc:
             err.print(f"verify: {exc}", markup=False)
-            raise typer.Exit(Exit.FAILED)
+            raise typer.Exit(ExitCode.FAILED)
     if format == "json":
         typer.echo(json.dumps({"out": str(out_dir), "files": counts, "checks": [r.__dict__ for r in runs]}, indent=2))
     else:
@@ -153,7 +148,7 @@ def render(
         for r in runs:
             if not r.ok:
                 err.print(f"{r.what} failed:\n{r.output}", markup=False)
-    raise typer.Exit(Exit.OK if all(r.ok for r in runs) else Exit.FAILED)
+    raise typer.Exit(ExitCode.OK if all(r.ok for r in runs) else ExitCode.FAILED)
 
 
 from tenantwatch.engine.cli import keys_app, serve  # noqa: E402  (the engine's commands)

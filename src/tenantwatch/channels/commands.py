@@ -13,6 +13,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from tenantwatch.channels import Notification, deliver
+from tenantwatch.exitcodes import ExitCode
 from tenantwatch.spec import SpecError, load_spec
 
 EVENTS = ("trigger", "acknowledge", "resolve")
@@ -47,14 +48,14 @@ def notify(
         loaded = load_spec(spec)
     except SpecError as exc:
         err.print(f"{spec}: invalid spec:\n{exc}", markup=False)
-        raise typer.Exit(2)
+        raise typer.Exit(ExitCode.INVALID)
     names = channel or list(loaded.channels)
     unknown = [n for n in names if n not in loaded.channels]
     if event not in EVENTS or unknown or not names:
         problem = f"unknown channel(s) {', '.join(unknown)}" if unknown else (
             f"--event must be one of {', '.join(EVENTS)}" if event not in EVENTS else "the spec has no channels")
         err.print(f"notify: {problem}", markup=False)
-        raise typer.Exit(2)
+        raise typer.Exit(ExitCode.INVALID)
     who = tenant or os.environ.get("TENANT_ID") or next(iter(loaded.tenants), "platform")
     message = test_notification(who, event)
     results = {}
@@ -69,4 +70,4 @@ def notify(
         for name, r in results.items():
             table.add_row(name, loaded.channels[name].type, "[green]sent[/green]" if r.ok else "[red]failed[/red]", escape(r.detail))
         out.print(table)
-    raise typer.Exit(0 if all(r.ok for r in results.values()) else 1)
+    raise typer.Exit(ExitCode.OK if all(r.ok for r in results.values()) else ExitCode.FAILED)

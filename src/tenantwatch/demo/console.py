@@ -18,6 +18,7 @@ from tenantwatch.conventions import PLATFORM_TENANT
 from tenantwatch.demo.loop import LoopReport, Stage, close_loop
 from tenantwatch.demo.stack import STEPS, Stack, StackError
 from tenantwatch.demo.wiring import WiringError, demo_spec_text, parse
+from tenantwatch.exitcodes import ExitCode
 from tenantwatch.sim import FaultError, parse_fault, random_schedule
 from tenantwatch.sim.faults import resolve
 
@@ -100,11 +101,11 @@ def _read(spec: Path) -> str:
 
 
 def run_demo(*, fault: str | None, once: bool, timeout: float, seed: int, speed: float, fault_every: float,
-             spec: Path | None, format: str) -> int:
+             spec: Path | None, format: str) -> ExitCode:
     """The demo; returns the exit code (0 ok, 1 the loop did not close or the stack failed, 2 bad input)."""
     if format not in ("text", "json"):
         err.print(f"demo: --format: expected text or json, got {format!r}", markup=False)
-        return 2
+        return ExitCode.INVALID
     try:
         text = _read(spec) if spec else demo_spec_text()
         parsed = parse(text)
@@ -115,7 +116,7 @@ def run_demo(*, fault: str | None, once: bool, timeout: float, seed: int, speed:
         stack = Stack(text, seed=seed, speed=speed, schedule=schedule)
     except (WiringError, FaultError) as exc:
         err.print(f"demo: {exc}", markup=False)
-        return 2
+        return ExitCode.INVALID
     _interrupt_on_sigterm()
     try:
         _start(stack, quiet=format == "json")
@@ -129,16 +130,16 @@ def run_demo(*, fault: str | None, once: bool, timeout: float, seed: int, speed:
         _follow(stack)
     except StackError as exc:
         err.print(f"demo: {exc}", markup=False)
-        return 1
+        return ExitCode.FAILED
     except KeyboardInterrupt:
         err.print("stopping every part of the demo...")
     finally:
         for leftover in stack.stop():
             err.print(f"demo: warning: {leftover} after stopping", markup=False)
-    return 0
+    return ExitCode.OK
 
 
-def _once(stack: Stack, tenant: str, kind: str, timeout: float, format: str) -> int:
+def _once(stack: Stack, tenant: str, kind: str, timeout: float, format: str) -> ExitCode:
     def show(stage: Stage) -> None:
         if format != "json":
             err.print(f"[{stage.seconds:6.1f}s] {stage.what}", markup=False)
@@ -150,4 +151,4 @@ def _once(stack: Stack, tenant: str, kind: str, timeout: float, format: str) -> 
         out.print(_report_table(report))
         if not report.closed:
             err.print(f"demo: the loop did not close: {report.failure}", markup=False)
-    return 0 if report.closed else 1
+    return ExitCode.OK if report.closed else ExitCode.FAILED

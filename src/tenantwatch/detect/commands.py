@@ -11,11 +11,11 @@ from rich.console import Console
 from rich.table import Table
 
 from tenantwatch.detect.names import DEFAULT, DETECTOR_NAMES
+from tenantwatch.exitcodes import ExitCode, fail
 from tenantwatch.spec.units import parse_duration
 
 err = Console(stderr=True, soft_wrap=True)
 out = Console(soft_wrap=True)
-OK, FAILED, USAGE = 0, 1, 2
 DEFAULT_THRESHOLD = 0.5
 
 detect_app = typer.Typer(help="Anomaly detection and forecasting over Prometheus series or CSV files.",
@@ -24,21 +24,16 @@ bench_app = typer.Typer(help="Benchmarks that print figures (NAB score, predicti
                         rich_markup_mode="markdown", no_args_is_help=True)
 
 
-def fail(message: str, code: int = FAILED) -> typer.Exit:
-    err.print(message, markup=False, highlight=False)
-    return typer.Exit(code)
-
-
 def _duration(option: str, text: str) -> float:
     try:
         return parse_duration(text)
     except ValueError as exc:
-        raise fail(f"{option}: {exc}", USAGE) from None
+        raise fail(f"{option}: {exc}", ExitCode.INVALID) from None
 
 
 def _detector(name: str) -> str:
     if name not in DETECTOR_NAMES:
-        raise fail(f"--detector: unknown detector {name!r}; choose one of {', '.join(DETECTOR_NAMES)}", USAGE)
+        raise fail(f"--detector: unknown detector {name!r}; choose one of {', '.join(DETECTOR_NAMES)}", ExitCode.INVALID)
     return name
 
 
@@ -80,7 +75,7 @@ def detect(
         _score_csv(csv, output, detector, threshold, format)
         return
     if not prometheus or not query:
-        raise fail("detect: give --csv FILE, or --prometheus URL with --query PROMQL (see --help)", USAGE)
+        raise fail("detect: give --csv FILE, or --prometheus URL with --query PROMQL (see --help)", ExitCode.INVALID)
     from tenantwatch.detect.follow import FollowSettings, run_follow
 
     settings = FollowSettings(
@@ -98,7 +93,7 @@ def _score_csv(path: Path, output: Optional[Path], detector: str, threshold: flo
     try:
         series = read_csv(path)
     except SeriesError as exc:
-        raise fail(f"detect: {exc}", USAGE) from None
+        raise fail(f"detect: {exc}", ExitCode.INVALID) from None
     scores = make_detector(detector, series.step_seconds).score(series.values)
     frame = scores_frame(series, scores)
     if output is not None:
@@ -161,7 +156,7 @@ def backtest_command(
         result = backtest(series, make_detector(detector, series.step_seconds).score(series.values),
                           read_windows(labels, csv.name), threshold)
     except SeriesError as exc:
-        raise fail(f"detect backtest: {exc}", USAGE) from None
+        raise fail(f"detect backtest: {exc}", ExitCode.INVALID) from None
     summary = result.as_dict()
     if format == "json":
         typer.echo(json.dumps(summary, indent=2))
@@ -213,7 +208,7 @@ def _load_series(csv: Path, command: str):
     try:
         series = read_csv(csv, strict_order=False)
     except SeriesError as exc:
-        raise fail(f"{command}: {exc}", USAGE) from None
+        raise fail(f"{command}: {exc}", ExitCode.INVALID) from None
     history = pd.Series(series.values, index=series.timestamps).dropna().sort_index(kind="stable")
     return history[~history.index.duplicated(keep="last")]
 
@@ -241,7 +236,7 @@ def forecast_command(
     try:
         result = forecast_load(history, pd.Timedelta(seconds=_duration("--horizon", horizon)), interval=interval)
     except ForecastError as exc:
-        raise fail(f"detect forecast: {csv}: {exc}", USAGE) from None
+        raise fail(f"detect forecast: {csv}: {exc}", ExitCode.INVALID) from None
     rows = [{"time": t.isoformat(), "mean": m, "low": lo, "high": hi}
             for t, m, lo, hi in zip(result.index, result.mean, result.low, result.high)]
     if format == "json":
@@ -277,7 +272,7 @@ def bench_nab(
     try:
         files = load_nab(data, labels)
     except SeriesError as exc:
-        raise fail(f"bench nab: {exc}", USAGE) from None
+        raise fail(f"bench nab: {exc}", ExitCode.INVALID) from None
     try:
         with err.status("scoring...") as status:
             rows = run_nab(files, _detector(detector), names, output, lambda name: status.update(f"scoring {name}..."))
@@ -346,7 +341,7 @@ def bench_forecast(
             result = backtest_load(history, pd.Timedelta(seconds=_duration("--horizon", horizon)), origins,
                                    progress=lambda done, total: bar.update(task, completed=done, total=total))
         except ForecastError as exc:
-            raise fail(f"bench forecast: {csv}: {exc}", USAGE) from None
+            raise fail(f"bench forecast: {csv}: {exc}", ExitCode.INVALID) from None
     if format == "json":
         typer.echo(json.dumps({"origins": result.origins, "horizon_hours": result.steps, "models_chosen": result.chosen,
                                "methods": [vars(m) for m in result.scores]}, indent=2))

@@ -20,6 +20,7 @@ from rich.table import Table
 from tenantwatch.detect.alerts import AlertPoster, Finding
 from tenantwatch.detect.live import AlertStyle, AnomalyFollower, CrossingPredictor
 from tenantwatch.detect.sources import Prometheus, SourceError
+from tenantwatch.exitcodes import ExitCode
 
 KEEP_ALIVE_POLLS = 4  # endsAt = now + this many intervals, so a missed poll does not resolve
 
@@ -37,19 +38,19 @@ class FollowSettings:
 
 
 def run_follow(prometheus: str, query: str, alertmanager: Optional[str], detector: str, threshold: float,
-               state: Optional[Path], settings: FollowSettings, out: Console, err: Console) -> int:
+               state: Optional[Path], settings: FollowSettings, out: Console, err: Console) -> ExitCode:
     try:
         follower = AnomalyFollower(Prometheus(prometheus), query, detector=detector, step=settings.step,
                                    warmup=settings.warmup, threshold=threshold, hold=settings.hold,
                                    style=_style(settings), state_path=state)
     except (OSError, ValueError, KeyError, TypeError) as exc:
         err.print(f"detect: --state {state}: cannot load saved detector state: {exc}", markup=False, highlight=False)
-        return 2
+        return ExitCode.INVALID
     return _loop(follower.poll, lambda: _anomaly_table(follower, query), alertmanager, settings, out, err)
 
 
 def run_predict(prometheus: str, query: str, alertmanager: Optional[str], limit: float, horizon: float,
-                settings: FollowSettings, out: Console, err: Console) -> int:
+                settings: FollowSettings, out: Console, err: Console) -> ExitCode:
     predictor = CrossingPredictor(Prometheus(prometheus), query, limit, horizon, lookback=settings.warmup,
                                   step=settings.step, style=_style(settings))
     return _loop(predictor.poll, lambda: _crossing_table(predictor), alertmanager, settings, out, err)
@@ -60,7 +61,7 @@ def _style(settings: FollowSettings) -> AlertStyle:
 
 
 def _loop(poll: Callable[[float], list[Finding]], view: Callable[[], Table], alertmanager: Optional[str],
-          settings: FollowSettings, out: Console, err: Console) -> int:
+          settings: FollowSettings, out: Console, err: Console) -> ExitCode:
     """Poll until the iterations are done (or Ctrl-C); errors end the run with exit 1."""
     poster = AlertPoster(alertmanager, timedelta(seconds=KEEP_ALIVE_POLLS * settings.interval)) if alertmanager else None
     live = Live(view(), console=out, auto_refresh=False) if out.is_terminal and not settings.json_lines else None
@@ -77,13 +78,13 @@ def _loop(poll: Callable[[float], list[Finding]], view: Callable[[], Table], ale
             _report(findings, firing, resolved, view, live, settings, out)
     except (SourceError, OSError) as exc:
         err.print(f"detect: {exc}", markup=False, highlight=False)
-        return 1
+        return ExitCode.FAILED
     except KeyboardInterrupt:
         pass
     finally:
         if live:
             live.stop()
-    return 0
+    return ExitCode.OK
 
 
 def _report(findings: list[Finding], firing: int, resolved: int, view: Callable[[], Table], live: Optional[Live],

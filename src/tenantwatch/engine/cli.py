@@ -16,6 +16,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from tenantwatch.exitcodes import ExitCode, fail
 from tenantwatch.spec.units import parse_duration
 
 if TYPE_CHECKING:
@@ -28,11 +29,6 @@ DB_HELP = "Database URL: sqlite:///FILE or postgresql+psycopg://USER@HOST:PORT/D
 CLI_WHO = "cli"  # who the audit log names for keys revoked on the command line
 
 
-def _fail(message: str, code: int = 1) -> typer.Exit:
-    err.print(message, markup=False, highlight=False)
-    return typer.Exit(code)
-
-
 @contextmanager
 def _store(db: str | None) -> Iterator[Store]:
     """The opened (and migrated) store, closed afterwards; an unusable URL exits 1 with why."""
@@ -41,7 +37,7 @@ def _store(db: str | None) -> Iterator[Store]:
     try:
         store = open_store(db)
     except StoreError as exc:
-        raise _fail(str(exc))
+        raise fail(str(exc))
     try:
         yield store
     finally:
@@ -58,14 +54,14 @@ def _check_tenant_in_spec(tenant: str, spec_path: Path) -> None:
     except SpecError as exc:
         for issue in exc.issues:
             err.print(f"{issue.path}: {issue.message}", markup=False, highlight=False)
-        raise _fail(f"--spec: {spec_path} is not a valid spec", 2)
+        raise fail(f"--spec: {spec_path} is not a valid spec", ExitCode.INVALID)
     if tenant in spec.tenants:
         return
     known = sorted(spec.tenants)
     close = difflib.get_close_matches(tenant, known, n=1)
     hint = f"did you mean {close[0]!r}? " if close else ""
     listing = ", ".join(known[:20]) + (f" and {len(known) - 20} more" if len(known) > 20 else "")
-    raise _fail(f"--tenant: tenant {tenant!r} is not in {spec_path}; {hint}known tenants: {listing or 'none'}", 2)
+    raise fail(f"--tenant: tenant {tenant!r} is not in {spec_path}; {hint}known tenants: {listing or 'none'}", ExitCode.INVALID)
 
 
 def serve(
@@ -91,16 +87,16 @@ def serve(
     try:
         window = parse_duration(correlation_window)
     except ValueError as exc:
-        raise _fail(f"--correlation-window: {exc}", 2)
+        raise fail(f"--correlation-window: {exc}", ExitCode.INVALID)
     try:
         run(spec_path=spec, db_url=db, host=host, port=port, retention_days=retention_days, tick_interval=tick,
             correlation_window=window)
     except SpecError as exc:
         for issue in exc.issues:
             err.print(f"{issue.path}: {issue.message}", markup=False, highlight=False)
-        raise _fail(f"{spec or 'reference spec'}: invalid spec", 2)
+        raise fail(f"{spec or 'reference spec'}: invalid spec", ExitCode.INVALID)
     except StoreError as exc:
-        raise _fail(str(exc))
+        raise fail(str(exc))
 
 
 @keys_app.command("create")
@@ -123,11 +119,11 @@ def keys_create(
     from tenantwatch.spec.units import id_problem
 
     if sum([tenant is not None, admin, intake]) != 1:
-        raise _fail("keys create: give exactly one of --tenant T, --admin or --intake", 2)
+        raise fail("keys create: give exactly one of --tenant T, --admin or --intake", ExitCode.INVALID)
     if tenant is not None and (problem := id_problem(tenant)):
-        raise _fail(f"--tenant: {problem}", 2)
+        raise fail(f"--tenant: {problem}", ExitCode.INVALID)
     if name is not None and not (0 < len(name) <= 200):
-        raise _fail("--name: expected 1 to 200 characters", 2)
+        raise fail("--name: expected 1 to 200 characters", ExitCode.INVALID)
     if tenant is not None and spec is not None:
         _check_tenant_in_spec(tenant, spec)
     kind = "tenant" if tenant is not None else "admin" if admin else "intake"
@@ -150,7 +146,7 @@ def keys_list(
     from tenantwatch.engine.auth import list_keys
 
     if format not in ("text", "json"):
-        raise _fail(f"--format: expected text or json, got {format!r}", 2)
+        raise fail(f"--format: expected text or json, got {format!r}", ExitCode.INVALID)
     with _store(db) as store:
         keys = list_keys(store)
     if format == "json":
@@ -184,6 +180,6 @@ def keys_revoke(
     with _store(db) as store:
         key = revoke_key(store, key_id, who=CLI_WHO)
     if key is None:
-        raise _fail(f"keys revoke: no key with id {key_id} (see `tenantwatch keys list`)")
+        raise fail(f"keys revoke: no key with id {key_id} (see `tenantwatch keys list`)")
     owner = f"tenant key of {key['tenant']}" if key["tenant"] else f"{key['scope']} key"
     typer.echo(f"key {key['id']} ({key['name']}, {owner}) is revoked since {_when(key['revoked_at'])} UTC")

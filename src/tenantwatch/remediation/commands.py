@@ -14,6 +14,7 @@ from rich.table import Table
 
 from tenantwatch.remediation import InMemoryHistory, RemediationRunner, build_clients
 from tenantwatch.conventions import PLATFORM_TENANT
+from tenantwatch.exitcodes import ExitCode
 from tenantwatch.spec import SpecError, load_spec
 
 out = Console()
@@ -55,7 +56,7 @@ def remediate(
         loaded = load_spec(spec)
     except SpecError as exc:
         err.print(f"{spec}: invalid spec:\n{exc}", markup=False)
-        raise typer.Exit(2)
+        raise typer.Exit(ExitCode.INVALID)
     runner = RemediationRunner(loaded.remediation, build_clients(os.environ), lambda: dt.datetime.now(dt.timezone.utc),
                                InMemoryHistory(), tenants={*loaded.tenants, PLATFORM_TENANT} if loaded.tenants else None)
     results = runner.run(labels, dry_run=False if execute else None)
@@ -71,4 +72,4 @@ def remediate(
             table.add_row(str(r.rule_index), r.action, escape(r.tenant or "-"), f"[{style}]{r.status}[/{style}]",
                           escape(r.plan.description if r.plan else "-"), escape(detail))
         out.print(table)
-    raise typer.Exit(1 if any(r.status in ("failed", "refused") for r in results) else 0)
+    raise typer.Exit(ExitCode.FAILED if any(r.status in ("failed", "refused") for r in results) else ExitCode.OK)

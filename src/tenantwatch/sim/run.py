@@ -15,6 +15,7 @@ from typing import Any, Sequence
 from rich.console import Console
 from rich.table import Table
 
+from tenantwatch.exitcodes import ExitCode
 from tenantwatch.sim.faults import FaultError, parse_fault, random_schedule
 from tenantwatch.sim.server import SimServer
 from tenantwatch.sim.world import World
@@ -29,18 +30,18 @@ def service_ports(services: list[str], port: int) -> dict[str, int]:
 
 
 def run_simulator(*, spec_path: Path, host: str, port: int, per_service: bool, seed: int, speed: float,
-                  fault_every: float, faults: Sequence[str] = (), stop: threading.Event | None = None) -> int:
+                  fault_every: float, faults: Sequence[str] = (), stop: threading.Event | None = None) -> ExitCode:
     """Serve until Ctrl-C / SIGTERM (or `stop` is set), with `faults` (TENANT:KIND, e.g.
     platform:db_down) active from the start; returns the exit code."""
     result = load_file(spec_path)
     if result.spec is None:
         for issue in result.errors:
             err.print(f"{issue.path}: {issue.message}", markup=False)
-        return 2
+        return ExitCode.INVALID
     spec = result.spec
     if not spec.tenants:
         err.print("tenants: the simulator needs at least one tenant", markup=False)
-        return 2
+        return ExitCode.INVALID
     schedule = random_schedule(spec, seed, fault_every, fault_every / 2, 1000) if fault_every > 0 else []
     world = World(spec, seed=seed, speed=speed, schedule=schedule)
     for text in faults:
@@ -48,13 +49,13 @@ def run_simulator(*, spec_path: Path, host: str, port: int, per_service: bool, s
             world.inject(*parse_fault(text))
         except FaultError as exc:
             err.print(f"--fault: {exc}", markup=False)
-            return 2
+            return ExitCode.INVALID
     server = SimServer(world, host=host)
     try:
         server.start(port, service_ports(list(spec.services), port) if per_service else None)
     except OSError as exc:
         err.print(f"simulate: cannot listen on {host}:{port}: {exc.strerror or exc}", markup=False)
-        return 1
+        return ExitCode.FAILED
     table = Table("serves", "url", title=f"simulating {len(spec.tenants)} tenant(s) of {spec_path}")
     table.add_row("every service (and /faults)", server.url() + "/metrics")
     for name in spec.services if per_service else ():
@@ -72,4 +73,4 @@ def run_simulator(*, spec_path: Path, host: str, port: int, per_service: bool, s
         stop.wait()
     finally:
         server.stop()
-    return 0
+    return ExitCode.OK
