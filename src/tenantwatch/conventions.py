@@ -8,6 +8,7 @@ Recording rules follow Prometheus' level:metric:operations convention, the level
 from __future__ import annotations
 
 import re
+from typing import Literal, get_args
 
 # Labels (docs/metrics-and-alerts.md, "Labels and annotations")
 TENANT = "tenant"
@@ -19,12 +20,17 @@ SCOPE = "scope"
 SCOPE_TENANT = "tenant"  # the alert is about one tenant
 SCOPE_SHARED = "shared"  # the alert is about shared infrastructure (tenant="platform")
 PLATFORM_TENANT = "platform"
-SEVERITIES = ("critical", "warning", "info")
+Severity = Literal["critical", "warning", "info"]  # most severe first
+SEVERITIES: tuple[Severity, ...] = get_args(Severity)
 CATEGORIES = (
     "slo", "saturation", "errors", "latency", "availability", "predictive", "anomaly",
     "database", "ml", "security", "business",
 )
 WATCHDOG = "Watchdog"
+
+# Escalation levels, in the order they escalate (the spec's `escalation[].level`)
+Level = Literal["L1", "L2", "L3", "L4"]
+ESCALATION_LEVELS: tuple[Level, ...] = get_args(Level)
 
 # Per-tenant objectives as series: a tenant's effective value where it differs from the
 # default (its own override, else its tier's), derived by recording rules from the tier
@@ -45,7 +51,8 @@ SERVICE_INFO = "tenantwatch:service:info"  # value 1; labels: service, kind, sco
 # Namespaces and wiring
 NAMESPACE_PREFIX = "tenant-"
 DATASOURCE_UID = "tenantwatch-prometheus"
-ENGINE_WEBHOOK_PATH = "/api/v1/alertmanager"
+ENGINE_API_PREFIX = "/api/v1"  # every route of the engine's HTTP API but health and metrics
+ENGINE_WEBHOOK_PATH = ENGINE_API_PREFIX + "/alertmanager"
 ENGINE_RECEIVER = "tenantwatch-engine"
 
 

@@ -22,6 +22,7 @@ from typing import Any, Callable, Iterable
 
 import httpx
 
+from tenantwatch.conventions import ENGINE_API_PREFIX
 from tenantwatch.demo.procs import Child, ChildFailed, http_ok, port_listening, process_alive, spawn, wait_until
 from tenantwatch.demo.recorder import Recorder
 from tenantwatch.demo.wiring import Addresses, WiringError, demo_spec_text, parse, wire, write_private, write_secrets
@@ -184,7 +185,7 @@ class Stack:
     def api(self, path: str, key: str | None = None, method: str = "GET", **params: Any) -> Any:
         """A call to the engine's HTTP API (admin key by default); JSON back."""
         token = key or (self.keys.admin if self.keys else "")
-        answer = httpx.request(method, self.urls["engine"] + "/api/v1" + path, params=params or None,
+        answer = httpx.request(method, self.urls["engine"] + ENGINE_API_PREFIX + path, params=params or None,
                                headers={"Authorization": f"Bearer {token}"}, timeout=10)
         answer.raise_for_status()
         return answer.json()

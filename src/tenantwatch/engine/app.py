@@ -23,7 +23,7 @@ from typing import AsyncIterator
 
 from fastapi import FastAPI
 
-from tenantwatch import __version__
+from tenantwatch import __version__, conventions
 from tenantwatch.engine.api import errors
 from tenantwatch.engine.api.routes import alertmanager, audit, health, incidents, keys
 from tenantwatch.engine.api.timing import RequestTimer
@@ -36,8 +36,6 @@ from tenantwatch.engine.metrics import EngineMetrics
 from tenantwatch.engine.remediation import Remediator, default_remediator
 from tenantwatch.engine.store import Store
 from tenantwatch.engine.usecases import EngineService
-
-API_PREFIX = "/api/v1"
 
 
 def _include_web(app: FastAPI) -> None:
@@ -81,7 +79,7 @@ def create_app(config: EngineConfig, store: Store, *, clock: Clock | None = None
     errors.install(app)
     app.include_router(health.router)
     for module in (alertmanager, incidents, audit, keys):
-        app.include_router(module.router, prefix=API_PREFIX)
+        app.include_router(module.router, prefix=conventions.ENGINE_API_PREFIX)
     _include_web(app)
     app.add_middleware(RequestTimer, metrics=metrics)
     return app

@@ -11,9 +11,9 @@ from typing import Annotated, Any, Literal, Optional, Union
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, create_model
 
+from tenantwatch.conventions import SEVERITIES, Level, Severity
 from tenantwatch.spec.units import Duration, PositiveDuration, Ratio, SecretRef, TimeRange
 
-Severity = Literal["critical", "warning", "info"]
 ServiceKind = Literal["http", "postgres", "redis", "kafka", "worker", "model"]
 Weekday = Literal["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
 DEFAULT_BUCKETS = (0.05, 0.1, 0.2, 0.5, 1.0, 2.0, 5.0)
@@ -193,10 +193,10 @@ class Tier(Model):
 
 
 class EscalationLevel(Model):
-    level: Literal["L1", "L2", "L3", "L4"]
+    level: Level
     after: Duration = 0.0
     notify: list[str] = []
-    severities: list[Severity] = ["critical", "warning", "info"]
+    severities: list[Severity] = list(SEVERITIES)
     auto_remediation: bool = False
 
 

@@ -12,7 +12,8 @@ from typing import Any
 import httpx
 from starlette.requests import HTTPConnection
 
-API_PREFIX = "/api/v1"
+from tenantwatch.conventions import ENGINE_API_PREFIX
+
 PAGE_LIMIT = 200
 
 
@@ -36,7 +37,7 @@ class EngineApi:
                     body: dict[str, Any] | None = None) -> Any:
         transport = httpx.ASGITransport(app=self._app)
         async with httpx.AsyncClient(transport=transport, base_url="http://engine.internal", timeout=30) as client:
-            response = await client.request(method, API_PREFIX + path, params=params, headers=self._headers, json=body)
+            response = await client.request(method, ENGINE_API_PREFIX + path, params=params, headers=self._headers, json=body)
         try:
             body = response.json()
         except ValueError:

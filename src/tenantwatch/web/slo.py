@@ -17,7 +17,6 @@ from tenantwatch.web.signals import tenant_matcher
 
 DEFAULT_PERIOD_SECONDS = 30 * 86400.0
 DEFAULT_AVAILABILITY = 0.999
-SEVERITY_ORDER = ("critical", "warning", "info")
 
 
 @dataclass(frozen=True)
@@ -82,7 +81,7 @@ def unresolved_by_tenant(incidents: list[dict[str, Any]]) -> dict[str, dict[str,
             counted = {tenant, *(incident.get("affected_tenants") or [])} if tenant == PLATFORM_TENANT else {tenant}
             for name in counted:
                 found.setdefault(name, []).append(incident.get("severity", ""))
-    return {tenant: {"open": len(severities), "worst": next((s for s in SEVERITY_ORDER if s in severities), None)}
+    return {tenant: {"open": len(severities), "worst": next((s for s in conventions.SEVERITIES if s in severities), None)}
             for tenant, severities in found.items()}
 
 

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from tenantwatch.conventions import ESCALATION_LEVELS
 from tenantwatch.engine.clock import Clock
 from tenantwatch.engine.config import EngineConfig
 from tenantwatch.engine.escalation.maintenance import holding_window
@@ -31,7 +32,6 @@ from tenantwatch.engine.store.models import Escalation, Incident, TimelineEvent
 from tenantwatch.engine.store.retention import purge
 
 log = logging.getLogger(__name__)
-LEVEL_ORDER = ("L1", "L2", "L3", "L4")
 RETENTION_EVERY = dt.timedelta(hours=1)
 WAKE_COALESCE = 0.1  # seconds: under heavy intake the scheduler runs at most ~10 times a second
 
@@ -94,7 +94,7 @@ class Scheduler:
                 escalation.state = "fired"
                 if level is None:  # the spec changed since the row was planned
                     continue
-                if incident.escalation_level is None or LEVEL_ORDER.index(level.level) > LEVEL_ORDER.index(incident.escalation_level):
+                if incident.escalation_level is None or ESCALATION_LEVELS.index(level.level) > ESCALATION_LEVELS.index(incident.escalation_level):
                     incident.escalation_level = level.level
                 queued, skipped = enqueue_trigger(session, spec, incident, level, now,
                                                   cause=unresolved_cause(session, incident))

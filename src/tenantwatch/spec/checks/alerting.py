@@ -8,13 +8,13 @@ from typing import Any, Iterator
 
 from pydantic import ValidationError
 
+from tenantwatch.conventions import ESCALATION_LEVELS
 from tenantwatch.spec.actions import ACTION_PARAMS
 from tenantwatch.spec.checks.registry import Sections, check, error, names, unknown, warning
 from tenantwatch.spec.issues import Issue
 from tenantwatch.spec.messages import describe
 from tenantwatch.spec.units import is_secret_reference
 
-_LEVEL_ORDER = ("L1", "L2", "L3", "L4")
 _SECRET_FIELDS = ("webhook_url", "routing_key", "password", "url")
 
 
@@ -29,7 +29,7 @@ def _escalation(s: Sections) -> Iterator[Issue]:
         for j, channel in enumerate(level.notify):
             if channel not in names(s, "channels"):
                 yield error(("escalation", i, "notify", j), unknown("channel", channel, names(s, "channels")))
-        if previous and (_LEVEL_ORDER.index(level.level) < _LEVEL_ORDER.index(previous[0]) or level.after < previous[1]):
+        if previous and (ESCALATION_LEVELS.index(level.level) < ESCALATION_LEVELS.index(previous[0]) or level.after < previous[1]):
             yield error(("escalation", i, "after"),
                         f"{level.level} comes after {previous[0]} but its timer is earlier or it is listed out of order; "
                         "list levels L1..L4 with non-decreasing `after`")

@@ -9,6 +9,7 @@ from typing import Annotated, Any, Callable, Literal
 from fastapi import APIRouter, Body, Query
 from pydantic import BaseModel, ConfigDict
 
+from tenantwatch.conventions import Severity
 from tenantwatch.engine.api.deps import EngineDep, ReaderDep
 from tenantwatch.engine.api.errors import ApiError
 from tenantwatch.engine.api.params import Cursor, RowId, TenantParam, checked_cursor, printable
@@ -30,7 +31,7 @@ class ResolveIn(BaseModel):
 def list_incidents(principal: ReaderDep, engine: EngineDep, tenant: TenantParam,
                    status: Annotated[Literal["open", "acknowledged", "resolved"] | None, Query(
                        description="Only incidents in this state.")] = None,
-                   severity: Annotated[Literal["critical", "warning", "info"] | None, Query(
+                   severity: Annotated[Severity | None, Query(
                        description="Only incidents of this severity.")] = None,
                    service: Annotated[str | None, Query(max_length=64, description="Only incidents with an alert on this service.")] = None,
                    limit: Annotated[int, Query(ge=1, le=500, description="Page size.")] = 50,
