@@ -15,6 +15,7 @@ from tenantwatch import conventions
 from tenantwatch.engine.notifications.backlog import OutboxBacklog
 from tenantwatch.engine.store import Store
 from tenantwatch.engine.store.models import Incident
+from tenantwatch.engine.vocabulary import IncidentStatus
 
 
 def _base(name: str) -> str:
@@ -31,7 +32,7 @@ class OpenIncidents(Collector):
                                    labels=["tenant", "severity"])
         with self.store.read() as session:
             rows = session.execute(select(Incident.tenant, Incident.severity, func.count())
-                                   .where(Incident.status != "resolved").group_by(Incident.tenant, Incident.severity)).all()
+                                   .where(Incident.status != IncidentStatus.RESOLVED).group_by(Incident.tenant, Incident.severity)).all()
         for tenant, severity, count in rows:
             family.add_metric([tenant, severity], count)
         yield family

@@ -19,6 +19,7 @@ from tenantwatch.engine.clock import Clock
 from tenantwatch.engine.store import Store
 from tenantwatch.engine.store.history import StoreHistory
 from tenantwatch.engine.store.models import Alert, Escalation, TimelineEvent
+from tenantwatch.engine.vocabulary import AlertStatus, EscalationState, TimelineKind
 from tenantwatch.remediation import RemediationRunner, RunResult, build_clients
 from tenantwatch.spec.models import Spec
 
@@ -40,7 +41,7 @@ def remediate_incident(store: Store, remediator: Remediator, incident_id: int, n
                        metrics: EngineMetrics | None = None) -> list[tuple[str, str]]:
     """Run the rules matching each distinct firing alert; returns (action, status) pairs."""
     with store.read() as session:
-        alerts = session.scalars(select(Alert).where(Alert.incident_id == incident_id, Alert.status == "firing")
+        alerts = session.scalars(select(Alert).where(Alert.incident_id == incident_id, Alert.status == AlertStatus.FIRING)
                                  .order_by(Alert.id)).all()
     seen: set[tuple[tuple[str, str], ...]] = set()
     done: list[tuple[str, str]] = []
@@ -61,13 +62,13 @@ def _record(store: Store, incident_id: int, tenant: str, result: RunResult, now:
     audit = result.audit()
     detail = result.refused or audit["outcome"] or ""
     with store.write() as session:
-        session.add(TimelineEvent(incident_id=incident_id, at=now, kind="remediation", who="engine",
+        session.add(TimelineEvent(incident_id=incident_id, at=now, kind=TimelineKind.REMEDIATION, who="engine",
                                   detail=f"{result.action}: {result.status}: {detail}"[:1000]))
         record(session, at=now, who="engine", tenant=tenant, action="remediation", detail={"incident": incident_id, **audit})
         if result.escalate:
             pending = session.scalars(select(Escalation).where(Escalation.incident_id == incident_id,
-                                                               Escalation.state == "pending").order_by(Escalation.due_at)).first()
+                                                               Escalation.state == EscalationState.PENDING).order_by(Escalation.due_at)).first()
             if pending is not None:
                 pending.due_at = min(pending.due_at, now)
-                session.add(TimelineEvent(incident_id=incident_id, at=now, kind="remediation", who="engine",
+                session.add(TimelineEvent(incident_id=incident_id, at=now, kind=TimelineKind.REMEDIATION, who="engine",
                                           detail=f"automation stopped; {pending.level} brought forward"))

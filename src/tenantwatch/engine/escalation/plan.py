@@ -13,19 +13,20 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from tenantwatch.engine.store.models import Escalation, Incident
+from tenantwatch.engine.vocabulary import EscalationState, IncidentStatus
 from tenantwatch.spec.models import Spec
 
 
 def plan_escalation(session: Session, spec: Spec, incident: Incident, *, new: bool) -> None:
-    if incident.status != "open":
+    if incident.status != IncidentStatus.OPEN:
         return
     existing = set() if new else set(session.scalars(select(Escalation.level).where(Escalation.incident_id == incident.id)))
     for level in spec.escalation:
         if incident.severity in level.severities and level.level not in existing:
-            session.add(Escalation(incident_id=incident.id, level=level.level, state="pending",
+            session.add(Escalation(incident_id=incident.id, level=level.level, state=EscalationState.PENDING,
                                    due_at=incident.created_at + dt.timedelta(seconds=level.after)))
 
 
 def cancel_pending(session: Session, incident_id: int) -> None:
-    session.execute(update(Escalation).where(Escalation.incident_id == incident_id, Escalation.state == "pending")
-                    .values(state="cancelled"))
+    session.execute(update(Escalation).where(Escalation.incident_id == incident_id, Escalation.state == EscalationState.PENDING)
+                    .values(state=EscalationState.CANCELLED))

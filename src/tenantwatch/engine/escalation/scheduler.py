@@ -30,6 +30,7 @@ from tenantwatch.engine.remediation import Remediator, remediate_incident
 from tenantwatch.engine.store import Store
 from tenantwatch.engine.store.models import Escalation, Incident, TimelineEvent
 from tenantwatch.engine.store.retention import purge
+from tenantwatch.engine.vocabulary import EscalationState, IncidentStatus, TimelineKind
 
 log = logging.getLogger(__name__)
 RETENTION_EVERY = dt.timedelta(hours=1)
@@ -76,22 +77,22 @@ class Scheduler:
         events: list[dict[str, object]] = []
         with self.store.write() as session:
             due = session.execute(select(Escalation, Incident).join(Incident, Escalation.incident_id == Incident.id)
-                                  .where(Escalation.state == "pending", Escalation.due_at <= now)
+                                  .where(Escalation.state == EscalationState.PENDING, Escalation.due_at <= now)
                                   .order_by(Escalation.due_at, Escalation.id)).all()
             for escalation, incident in due:
-                if incident.status != "open":
-                    escalation.state = "cancelled"
+                if incident.status != IncidentStatus.OPEN:
+                    escalation.state = EscalationState.CANCELLED
                     continue
                 window = holding_window(spec, incident.tenant, incident.services, now)
                 if window is not None:
                     if escalation.held_by != window:
                         escalation.held_by = window
-                        self._timeline(session, incident, now, "held", events,
+                        self._timeline(session, incident, now, TimelineKind.HELD, events,
                                        f"{escalation.level} notifications held by maintenance window {window}")
                         report.held.append((incident.id, escalation.level))
                     continue
                 level = self._levels.get(escalation.level)
-                escalation.state = "fired"
+                escalation.state = EscalationState.FIRED
                 if level is None:  # the spec changed since the row was planned
                     continue
                 if incident.escalation_level is None or ESCALATION_LEVELS.index(level.level) > ESCALATION_LEVELS.index(incident.escalation_level):
@@ -100,7 +101,7 @@ class Scheduler:
                                                   cause=unresolved_cause(session, incident))
                 detail = f"{level.level}: notify {', '.join(queued) or 'nobody'}"
                 detail += "".join(f"; skipped {name} ({why})" for name, why in skipped.items())
-                self._timeline(session, incident, now, "escalated", events, detail)
+                self._timeline(session, incident, now, TimelineKind.ESCALATED, events, detail)
                 report.escalated.append((incident.id, level.level))
                 if level.auto_remediation and spec.intelligent_alerts.auto_remediation:
                     remediate.append(incident.id)
@@ -110,7 +111,7 @@ class Scheduler:
 
     def _anything_due(self, now: dt.datetime) -> bool:
         with self.store.read() as session:
-            return session.scalar(select(Escalation.id).where(Escalation.state == "pending", Escalation.due_at <= now)
+            return session.scalar(select(Escalation.id).where(Escalation.state == EscalationState.PENDING, Escalation.due_at <= now)
                                   .limit(1)) is not None
 
     @staticmethod

@@ -20,6 +20,7 @@ from tenantwatch.engine.incidents.lifecycle import NewAlert, attach_alert, is_in
 from tenantwatch.engine.incidents.platform import Causes
 from tenantwatch.engine.incidents.timeline import IncidentChanges
 from tenantwatch.engine.store.models import Incident
+from tenantwatch.engine.vocabulary import IncidentStatus
 
 if TYPE_CHECKING:
     from tenantwatch.engine.config import EngineConfig
@@ -28,7 +29,7 @@ OpenByFingerprint = dict[tuple[str, str], Incident]  # (tenant, fingerprint) -> 
 
 
 # Built once (tenants as an expanding parameter) so each batch reuses the cached compiled SQL.
-_RECENT_OPEN = select(Incident).where(Incident.tenant.in_(bindparam("tenants", expanding=True)), Incident.status != "resolved",
+_RECENT_OPEN = select(Incident).where(Incident.tenant.in_(bindparam("tenants", expanding=True)), Incident.status != IncidentStatus.RESOLVED,
                                       Incident.last_alert_at >= bindparam("since")).order_by(Incident.id)
 
 

@@ -22,6 +22,7 @@ from tenantwatch.engine.incidents import platform
 from tenantwatch.engine.incidents.timeline import ENGINE, IncidentChanges
 from tenantwatch.engine.notifications.outbox import follow_up, tell_rise
 from tenantwatch.engine.store.models import Alert, Incident
+from tenantwatch.engine.vocabulary import AlertStatus, IncidentStatus, OutboxEvent, TimelineKind
 
 if TYPE_CHECKING:
     from tenantwatch.engine.config import EngineConfig
@@ -77,14 +78,14 @@ def open_incident(session: Session, config: EngineConfig, alert: NewAlert, *, wh
                   changes: IncidentChanges) -> Incident:
     summary = str(alert.annotations.get("summary") or "").strip()
     incident = Incident(
-        tenant=alert.tenant, status="open", severity=alert.severity, title=(summary or describe(alert))[:500],
+        tenant=alert.tenant, status=IncidentStatus.OPEN, severity=alert.severity, title=(summary or describe(alert))[:500],
         services=[alert.service] if alert.service else [], root_cause=alert.service,
         created_at=now, updated_at=now, last_alert_at=now,
     )
     session.add(incident)
     session.flush()
     alert.incident_id = incident.id
-    changes.note(incident, "opened", who, describe(alert), now)
+    changes.note(incident, TimelineKind.OPENED, who, describe(alert), now)
     plan_escalation(session, config.spec, incident, new=True)
     return incident
 
@@ -98,7 +99,7 @@ def attach_alert(session: Session, config: EngineConfig, incident: Incident, ale
         incident.root_cause = config.topology.root_cause(incident.services)
     if incident.last_alert_at != now:  # a batch's alerts share `now`: one change, not one per alert
         incident.last_alert_at = now
-    changes.note(incident, "alert.fired", who, describe(alert), now, group=True)
+    changes.note(incident, TimelineKind.ALERT_FIRED, who, describe(alert), now, group=True)
     if SEVERITY_RANK[alert.severity] > SEVERITY_RANK.get(incident.severity, 0):
         _raise_severity(session, config, incident, alert.severity, who=who, now=now, changes=changes)
 
@@ -111,40 +112,40 @@ def _raise_severity(session: Session, config: EngineConfig, incident: Incident, 
     plan_escalation(session, config.spec, incident, new=False)
     window = holding_window(config.spec, incident.tenant, incident.services, now)
     if window is not None:
-        changes.note(incident, "held", ENGINE, f"severity rise to {severity} held by maintenance window {window}", now)
+        changes.note(incident, TimelineKind.HELD, ENGINE, f"severity rise to {severity} held by maintenance window {window}", now)
         return
     told = tell_rise(session, incident, now)
-    changes.note(incident, "severity", who, f"{previous} -> {severity}" + (f"; telling {', '.join(told)}" if told else ""), now)
+    changes.note(incident, TimelineKind.SEVERITY, who, f"{previous} -> {severity}" + (f"; telling {', '.join(told)}" if told else ""), now)
 
 
 def firing_alerts(session: Session, incident: Incident) -> list[Alert]:
-    return list(session.scalars(select(Alert).where(Alert.incident_id == incident.id, Alert.status == "firing")
+    return list(session.scalars(select(Alert).where(Alert.incident_id == incident.id, Alert.status == AlertStatus.FIRING)
                                 .order_by(Alert.id)))
 
 
 def close_if_all_resolved(session: Session, config: EngineConfig, incident: Incident, *, who: str, now: dt.datetime,
                           changes: IncidentChanges) -> None:
     """An incident resolves by itself once none of its alerts is firing any more."""
-    if incident.status != "resolved" and not firing_alerts(session, incident):
+    if incident.status != IncidentStatus.RESOLVED and not firing_alerts(session, incident):
         resolve(session, config, incident, who=who, now=now, changes=changes, reason="all alerts resolved")
 
 
 def acknowledge(session: Session, config: EngineConfig, incident: Incident, *, who: str, now: dt.datetime,
                 changes: IncidentChanges) -> bool:
     """Stop escalating; False when it was acknowledged already (nothing changes)."""
-    if incident.status == "resolved":
+    if incident.status == IncidentStatus.RESOLVED:
         raise Conflict(f"incident {incident.id} is resolved")
-    if incident.status == "acknowledged":
+    if incident.status == IncidentStatus.ACKNOWLEDGED:
         return False
     incident.acknowledged_by = who
-    _stop_escalating(session, incident, "acknowledged", "acknowledge", who=who, now=now, changes=changes, detail="")
+    _stop_escalating(session, incident, IncidentStatus.ACKNOWLEDGED, OutboxEvent.ACKNOWLEDGE, who=who, now=now, changes=changes, detail="")
     return True
 
 
 def resolve_by_hand(session: Session, config: EngineConfig, incident: Incident, *, who: str, now: dt.datetime,
                     changes: IncidentChanges, force: bool = False) -> bool:
     """A person's resolve: refused while an alert still fires, unless forced."""
-    firing = [] if incident.status == "resolved" else firing_alerts(session, incident)
+    firing = [] if incident.status == IncidentStatus.RESOLVED else firing_alerts(session, incident)
     if firing and not force:
         names = ", ".join(describe(a) for a in firing[:5]) + (f" and {len(firing) - 5} more" if len(firing) > 5 else "")
         raise StillFiring(f"incident {incident.id} still has {len(firing)} firing alert(s): {names}. It resolves by "
@@ -158,19 +159,19 @@ def resolve(session: Session, config: EngineConfig, incident: Incident, *, who: 
             changes: IncidentChanges, reason: str = "") -> bool:
     """Close the incident; False when it was resolved already. A platform incident's end lets
     the tenant incidents it caused page again."""
-    if incident.status == "resolved":
+    if incident.status == IncidentStatus.RESOLVED:
         return False
     incident.resolved_at = now
-    _stop_escalating(session, incident, "resolved", "resolve", who=who, now=now, changes=changes, detail=reason)
+    _stop_escalating(session, incident, IncidentStatus.RESOLVED, OutboxEvent.RESOLVE, who=who, now=now, changes=changes, detail=reason)
     if platform.is_platform(incident):
         platform.release(session, config, incident, now=now, changes=changes)
     return True
 
 
-def _stop_escalating(session: Session, incident: Incident, status: str, event: str, *, who: str, now: dt.datetime,
+def _stop_escalating(session: Session, incident: Incident, status: IncidentStatus, event: OutboxEvent, *, who: str, now: dt.datetime,
                      changes: IncidentChanges, detail: str) -> None:
     """Enter `status`, cancel what is pending, tell the channels already told, and record it."""
     incident.status = status
     cancel_pending(session, incident.id)
     follow_up(session, incident.id, event, now)
-    changes.note(incident, status, who, detail, now)
+    changes.note(incident, TimelineKind(status), who, detail, now)

@@ -30,6 +30,7 @@ from tenantwatch.engine.incidents.timeline import ENGINE, IncidentChanges
 from tenantwatch.engine.notifications.outbox import cancel_pages, is_paging, paging_channels
 from tenantwatch.engine.store.bulk import insert_rows
 from tenantwatch.engine.store.models import Escalation, Incident, IncidentTenant, OutboxMessage
+from tenantwatch.engine.vocabulary import EscalationState, IncidentStatus, OutboxEvent, TimelineKind
 from tenantwatch.spec.models import Spec
 
 if TYPE_CHECKING:
@@ -50,7 +51,7 @@ def unresolved_cause(session: Session, incident: Incident) -> int | None:
     if incident.caused_by is None:
         return None
     cause = session.get(Incident, incident.caused_by)
-    return cause.id if cause is not None and cause.status != "resolved" else None
+    return cause.id if cause is not None and cause.status != IncidentStatus.RESOLVED else None
 
 
 class Causes:
@@ -65,7 +66,7 @@ class Causes:
     def _platform_incidents(self) -> dict[int, tuple[Incident, set[str]]]:
         if self._open is None:
             incidents = {i.id: (i, set[str]()) for i in self.session.scalars(
-                select(Incident).where(Incident.tenant == PLATFORM_TENANT, Incident.status != "resolved"))}
+                select(Incident).where(Incident.tenant == PLATFORM_TENANT, Incident.status != IncidentStatus.RESOLVED))}
             if incidents:
                 for incident_id, tenant in self.session.execute(select(IncidentTenant.incident_id, IncidentTenant.tenant)
                                                                 .where(IncidentTenant.incident_id.in_(list(incidents)))):
@@ -93,7 +94,7 @@ class Causes:
         since = now - dt.timedelta(seconds=self.config.correlation_window)
         candidates = self.session.scalars(select(Incident).where(
             Incident.tenant.in_(select(IncidentTenant.tenant).where(IncidentTenant.incident_id == incident.id)),
-            Incident.status != "resolved", or_(Incident.last_alert_at >= since, Incident.caused_by.is_not(None)))
+            Incident.status != IncidentStatus.RESOLVED, or_(Incident.last_alert_at >= since, Incident.caused_by.is_not(None)))
             .order_by(Incident.id))
         for tenant_incident in candidates:  # recent ones, and those of an earlier (flapping) cause now resolved
             if unresolved_cause(self.session, tenant_incident) is None and _follows(self.config.topology, tenant_incident, incident):
@@ -113,9 +114,9 @@ def link(session: Session, spec: Spec, incident: Incident, cause: Incident, *, n
     dropped. The cause's timeline line is for the incident's tenant (and admins) only."""
     incident.caused_by = cause.id
     cancel_pages(session, spec, incident.id)
-    changes.note(incident, "linked", ENGINE, f"caused by platform incident #{cause.id} ({cause.title}); "
+    changes.note(incident, TimelineKind.LINKED, ENGINE, f"caused by platform incident #{cause.id} ({cause.title}); "
                  "it pages for the shared outage, this incident does not while it is unresolved", now)
-    changes.note(cause, "linked", ENGINE, f"incident #{incident.id} of tenant {incident.tenant} follows from this one",
+    changes.note(cause, TimelineKind.LINKED, ENGINE, f"incident #{incident.id} of tenant {incident.tenant} follows from this one",
                  now, audience=incident.tenant)
 
 
@@ -124,13 +125,13 @@ def release(session: Session, config: EngineConfig, cause: Incident, *, now: dt.
     """The platform incident `cause` resolved: the open incidents it caused may page again,
     after a grace of one correlation window (their own alerts usually clear by then)."""
     after = now + dt.timedelta(seconds=config.correlation_window)
-    for incident in session.scalars(select(Incident).where(Incident.caused_by == cause.id, Incident.status == "open")
+    for incident in session.scalars(select(Incident).where(Incident.caused_by == cause.id, Incident.status == IncidentStatus.OPEN)
                                     .order_by(Incident.id)):
         first = _resume_paging(session, config.spec, incident, after)
         detail = f"platform incident #{cause.id} is resolved; " + (
             f"{first.level} pages at {first.due_at:%H:%M:%S} UTC if this incident is still open" if first
             else "escalation continues as planned")
-        changes.note(incident, "cause.resolved", ENGINE, detail, now)
+        changes.note(incident, TimelineKind.CAUSE_RESOLVED, ENGINE, detail, now)
 
 
 def _resume_paging(session: Session, spec: Spec, incident: Incident, after: dt.datetime) -> Escalation | None:
@@ -142,18 +143,18 @@ def _resume_paging(session: Session, spec: Spec, incident: Incident, after: dt.d
     paging_levels = [level.level for level in spec.escalation if any(is_paging(spec, name) for name in level.notify)]
     rows = list(session.scalars(select(Escalation).where(Escalation.incident_id == incident.id,
                                                          Escalation.level.in_(paging_levels))))
-    pending = [row for row in rows if row.state == "pending"]
+    pending = [row for row in rows if row.state == EscalationState.PENDING]
     for row in pending:
         row.due_at = max(row.due_at, after)
-    fired = [row for row in rows if row.state == "fired"]
+    fired = [row for row in rows if row.state == EscalationState.FIRED]
     if fired and not _paged(session, spec, incident.id):
         again = max(fired, key=lambda row: row.level)
-        again.state, again.due_at, again.held_by = "pending", after, None
+        again.state, again.due_at, again.held_by = EscalationState.PENDING, after, None
         pending.append(again)
     return min(pending, key=lambda row: (row.due_at, row.level)) if pending else None
 
 
 def _paged(session: Session, spec: Spec, incident_id: int) -> bool:
     return session.scalar(select(OutboxMessage.id).where(
-        OutboxMessage.incident_id == incident_id, OutboxMessage.event == "trigger",
+        OutboxMessage.incident_id == incident_id, OutboxMessage.event == OutboxEvent.TRIGGER,
         OutboxMessage.channel.in_(paging_channels(spec))).limit(1)) is not None

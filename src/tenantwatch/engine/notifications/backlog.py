@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 from tenantwatch import conventions
 from tenantwatch.engine.store import Store
 from tenantwatch.engine.store.models import OutboxMessage
+from tenantwatch.engine.vocabulary import OutboxState
 
 
 class OutboxBacklog(Collector):
@@ -26,7 +27,7 @@ class OutboxBacklog(Collector):
                                    "Notifications waiting in the outbox (not yet delivered, not given up), by channel",
                                    labels=["channel"])
         with self.store.read() as session:
-            rows = session.execute(select(OutboxMessage.channel, func.count()).where(OutboxMessage.state == "pending")
+            rows = session.execute(select(OutboxMessage.channel, func.count()).where(OutboxMessage.state == OutboxState.PENDING)
                                    .group_by(OutboxMessage.channel)).all()
         for channel, count in rows:
             family.add_metric([channel], count)

@@ -22,8 +22,8 @@ from sqlalchemy import select, update
 
 from tenantwatch import conventions
 from tenantwatch.channels import Notification, SendResult, deliver
-from tenantwatch.engine.notifications.outbox import RISE
 from tenantwatch.engine.store.models import Incident, OutboxMessage, TimelineEvent
+from tenantwatch.engine.vocabulary import RISE_PREFIX, OutboxEvent, OutboxState, TimelineKind
 from tenantwatch.spec.models import Spec
 
 if TYPE_CHECKING:
@@ -37,11 +37,11 @@ log = logging.getLogger(__name__)
 def notification_of(spec: Spec, incident: Incident, message: OutboxMessage) -> Notification:
     first = incident.alerts[0] if incident.alerts else None
     annotations = first.annotations if first else {}
-    raised = message.event.startswith(RISE)
+    raised = message.event.startswith(RISE_PREFIX)
     return Notification(
         incident_id=incident.id, tenant=incident.tenant, title=incident.title,
-        severity=message.event.removeprefix(RISE) if raised else incident.severity,
-        event="trigger" if raised else message.event,  # type: ignore[arg-type]
+        severity=message.event.removeprefix(RISE_PREFIX) if raised else incident.severity,
+        event=OutboxEvent.TRIGGER if raised else message.event,  # type: ignore[arg-type]
         level=message.level or incident.escalation_level or "L1", services=tuple(incident.services),
         root_cause=incident.root_cause, summary=str(annotations.get("description") or annotations.get("summary") or ""),
         url=f"{spec.engine.link_base}/ui/incidents/{incident.id}", labels=dict(first.labels) if first else {},
@@ -73,7 +73,7 @@ def deliver_due(store: Store, config: EngineConfig, now: dt.datetime,
     work: list[Delivery] = []
     with store.read() as session:
         rows = session.execute(select(OutboxMessage, Incident).join(Incident, OutboxMessage.incident_id == Incident.id)
-                               .where(OutboxMessage.state == "pending", OutboxMessage.next_attempt_at <= now)
+                               .where(OutboxMessage.state == OutboxState.PENDING, OutboxMessage.next_attempt_at <= now)
                                .order_by(OutboxMessage.id).limit(limit)).all()
         for message, incident in rows:
             channel = config.spec.channels.get(message.channel)
@@ -103,7 +103,7 @@ def deliver_due(store: Store, config: EngineConfig, now: dt.datetime,
 def _postpone(store: Store, message_ids: list[int], until: dt.datetime) -> None:
     """Move still-pending messages to `until`, spending none of their attempts."""
     with store.write() as session:
-        session.execute(update(OutboxMessage).where(OutboxMessage.id.in_(message_ids), OutboxMessage.state == "pending")
+        session.execute(update(OutboxMessage).where(OutboxMessage.id.in_(message_ids), OutboxMessage.state == OutboxState.PENDING)
                         .values(next_attempt_at=until))
 
 
@@ -126,19 +126,19 @@ def _record(store: Store, config: EngineConfig, item: Delivery, result: SendResu
     """Write the attempt's outcome on the row: (1 if it is now sent else 0, when it is retried)."""
     with store.write() as session:
         message = session.get(OutboxMessage, item.message_id)
-        if message is None or message.state != "pending":
+        if message is None or message.state != OutboxState.PENDING:
             return 0, None
         message.attempts += 1
         what = _what(item)
         if result.ok:
-            message.state, message.sent_at, message.last_error = "sent", now, None
-            session.add(TimelineEvent(incident_id=item.incident_id, at=now, kind="notified", who="engine", detail=what))
+            message.state, message.sent_at, message.last_error = OutboxState.SENT, now, None
+            session.add(TimelineEvent(incident_id=item.incident_id, at=now, kind=TimelineKind.NOTIFIED, who="engine", detail=what))
             return 1, None
         message.last_error = result.detail[:500]
         if result.retryable and message.attempts < config.max_attempts:
             message.next_attempt_at = now + dt.timedelta(seconds=config.backoff(message.attempts))
             return 0, message.next_attempt_at
-        message.state = "failed"
-        session.add(TimelineEvent(incident_id=item.incident_id, at=now, kind="notify.failed", who="engine",
+        message.state = OutboxState.FAILED
+        session.add(TimelineEvent(incident_id=item.incident_id, at=now, kind=TimelineKind.NOTIFY_FAILED, who="engine",
                                   detail=f"{what}: gave up after {message.attempts} attempt(s): {message.last_error}"))
         return 0, None

@@ -14,10 +14,10 @@ from sqlalchemy.orm import Session
 
 from tenantwatch.engine.store.bulk import insert_rows
 from tenantwatch.engine.store.models import Incident, OutboxMessage
+from tenantwatch.engine.vocabulary import OutboxEvent, OutboxState, rise_event
 from tenantwatch.spec.models import EscalationLevel, Spec
 
 FOLLOW_UP_LEVEL = ""  # acknowledge/resolve/rise go once per channel, whatever level notified it
-RISE = "rise:"  # event of "the severity rose to <severity>": one message per channel and severity
 
 
 def is_paging(spec: Spec, name: str) -> bool:
@@ -45,27 +45,27 @@ def enqueue_trigger(session: Session, spec: Spec, incident: Incident, level: Esc
             skipped[name] = f"not paged because of platform incident #{cause}, which pages"
         else:
             queued.append(name)
-    _queue(session, incident.id, queued, "trigger", level.level, now)
+    _queue(session, incident.id, queued, OutboxEvent.TRIGGER, level.level, now)
     return queued, skipped
 
 
 def _queue(session: Session, incident_id: int, channels: list[str], event: str, level: str, now: dt.datetime) -> None:
     insert_rows(session, OutboxMessage, [
-        {"incident_id": incident_id, "channel": name, "event": event, "level": level, "state": "pending",
+        {"incident_id": incident_id, "channel": name, "event": event, "level": level, "state": OutboxState.PENDING,
          "attempts": 0, "next_attempt_at": now} for name in channels], conflict=("incident_id", "channel", "event", "level"))
 
 
 def _told(session: Session, incident_id: int) -> list[str]:
     """The channels a trigger of the incident was delivered to."""
     return sorted(session.scalars(select(OutboxMessage.channel).where(
-        OutboxMessage.incident_id == incident_id, OutboxMessage.event == "trigger", OutboxMessage.state == "sent").distinct()))
+        OutboxMessage.incident_id == incident_id, OutboxMessage.event == OutboxEvent.TRIGGER, OutboxMessage.state == OutboxState.SENT).distinct()))
 
 
-def follow_up(session: Session, incident_id: int, event: str, now: dt.datetime) -> None:
+def follow_up(session: Session, incident_id: int, event: OutboxEvent, now: dt.datetime) -> None:
     """Tell the channels that were told of the incident that it was acknowledged or resolved;
     triggers not yet delivered are dropped (no page for something already handled)."""
-    session.execute(update(OutboxMessage).where(OutboxMessage.incident_id == incident_id, OutboxMessage.event == "trigger",
-                                                OutboxMessage.state == "pending").values(state="cancelled"))
+    session.execute(update(OutboxMessage).where(OutboxMessage.incident_id == incident_id, OutboxMessage.event == OutboxEvent.TRIGGER,
+                                                OutboxMessage.state == OutboxState.PENDING).values(state=OutboxState.CANCELLED))
     _queue(session, incident_id, _told(session, incident_id), event, FOLLOW_UP_LEVEL, now)
 
 
@@ -73,12 +73,12 @@ def tell_rise(session: Session, incident: Incident, now: dt.datetime) -> list[st
     """Tell the channels already told of the incident, at once, that its severity rose (to
     `incident.severity`); returns them. Triggers still pending carry the new severity anyway."""
     told = _told(session, incident.id)
-    _queue(session, incident.id, told, RISE + incident.severity, FOLLOW_UP_LEVEL, now)
+    _queue(session, incident.id, told, rise_event(incident.severity), FOLLOW_UP_LEVEL, now)
     return told
 
 
 def cancel_pages(session: Session, spec: Spec, incident_id: int) -> None:
     """Drop the incident's undelivered triggers to paging channels."""
     session.execute(update(OutboxMessage).where(
-        OutboxMessage.incident_id == incident_id, OutboxMessage.event == "trigger", OutboxMessage.state == "pending",
-        OutboxMessage.channel.in_(paging_channels(spec))).values(state="cancelled"))
+        OutboxMessage.incident_id == incident_id, OutboxMessage.event == OutboxEvent.TRIGGER, OutboxMessage.state == OutboxState.PENDING,
+        OutboxMessage.channel.in_(paging_channels(spec))).values(state=OutboxState.CANCELLED))

@@ -11,12 +11,13 @@ from sqlalchemy import delete, select, update
 from tenantwatch.engine.store.db import Store
 from tenantwatch.engine.store.models import (Alert, AuditEntry, Escalation, Incident, IncidentTenant, OutboxMessage,
                                              RemediationAttempt, TimelineEvent)
+from tenantwatch.engine.vocabulary import IncidentStatus
 
 
 def purge(store: Store, before: dt.datetime) -> dict[str, int]:
     """Delete what is older than `before`; returns counts per kind."""
     with store.write() as session:
-        old = select(Incident.id).where(Incident.status == "resolved", Incident.resolved_at < before)
+        old = select(Incident.id).where(Incident.status == IncidentStatus.RESOLVED, Incident.resolved_at < before)
         ids = list(session.scalars(old))
         for model in (Alert, TimelineEvent, Escalation, OutboxMessage, IncidentTenant):
             session.execute(delete(model).where(model.incident_id.in_(ids)))
