@@ -83,6 +83,14 @@ def _as_postgres(argv: list[str]) -> list[str]:
 @pytest.fixture(scope="session")
 def postgres_url() -> Iterator[str]:
     """A real PostgreSQL server (initdb in a temp dir), as a SQLAlchemy URL."""
+    with postgres_server() as url:
+        yield url
+
+
+@contextlib.contextmanager
+def postgres_server(*, fsync: bool = False) -> Iterator[str]:
+    """initdb in a temp dir, a server on 127.0.0.1 (fsync off for tests, on for benchmarks),
+    a database `tenantwatch`; stopped and removed on exit."""
     root = Path(tempfile.mkdtemp(prefix="tw-pg-"))
     data = root / "data"
     if os.geteuid() == 0:
@@ -95,7 +103,7 @@ def postgres_url() -> Iterator[str]:
         raise RuntimeError(f"initdb failed ({init.returncode}): {init.stdout}{init.stderr}")
     proc = subprocess.Popen(
         _as_postgres([_pg_bin("postgres"), "-D", str(data), "-p", str(pg_port), "-h", "127.0.0.1",
-                      "-k", str(root), "-c", "fsync=off"]),
+                      "-k", str(root), "-c", f"fsync={'on' if fsync else 'off'}"]),
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=root,
     )
     try:

@@ -98,6 +98,8 @@ def namespace_of(tenant: str) -> str:
 # The engine's own metrics (served on /metrics; the rendered self-alerts read them)
 ENGINE_ALERTS_RECEIVED = "tenantwatch_alerts_received_total"  # labels: status (firing|resolved)
 ENGINE_INTAKE_ERRORS = "tenantwatch_intake_errors_total"  # labels: reason
+ENGINE_INTAKE_LAG = "tenantwatch_intake_processing_lag_seconds"  # histogram: 2xx -> alerts in incidents
+ENGINE_INTAKE_BACKLOG = "tenantwatch_intake_backlog"  # webhook requests accepted, not yet processed
 ENGINE_INCIDENTS_OPEN = "tenantwatch_incidents_open"  # labels: tenant, severity
 ENGINE_NOTIFICATIONS = "tenantwatch_notifications_total"  # labels: channel, outcome (sent|failed)
 ENGINE_NOTIFICATIONS_PENDING = "tenantwatch_notifications_pending"  # labels: channel; outbox backlog

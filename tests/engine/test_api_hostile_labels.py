@@ -36,7 +36,7 @@ def _post_fourth(engine: Engine, bad: dict) -> dict:
 
 @pytest.mark.parametrize("tenant", list(HOSTILE_TENANTS.values()), ids=list(HOSTILE_TENANTS))
 def test_a_tenant_label_that_is_not_a_tenant_id_is_refused_at_its_path(engine: Engine, tenant: str) -> None:
-    error = _post_fourth(engine, alert(tenant=tenant))
+    error = _post_fourth(engine, alert(tenant=tenant, fingerprint="hostile"))
     assert error["code"] == "invalid_payload"
     assert error["message"].startswith("alerts[3].labels.tenant: ")
     assert "DNS-1123" in error["message"]

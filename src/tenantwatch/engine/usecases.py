@@ -1,14 +1,23 @@
 """The engine's use cases, called by the thin routes (and by tests directly): intake, list,
 get, acknowledge, resolve. Each write commits before returning, then publishes its events
-and wakes the scheduler, so a 2xx always means "stored"."""
+and wakes the scheduler, so a 2xx always means "stored".
+
+Intake is in two steps: `accept` appends the webhook body to the intake log (durable, group-
+committed) and answers; the intake processor turns the log into incidents right after, in
+order (intake/processor.py). Reads wait for it to catch up first, so an API client sees what
+it has posted."""
 
 from __future__ import annotations
+
+import asyncio
+import datetime as dt
 
 from dataclasses import dataclass
 from functools import partial
 from typing import Any, Callable
 
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from tenantwatch.engine.audit import record
 from tenantwatch.engine.auth import Principal
@@ -21,10 +30,11 @@ from tenantwatch.engine.incidents.lifecycle import acknowledge, resolve_by_hand
 from tenantwatch.engine.incidents.queries import incident_json, list_incidents, visible_incident
 from tenantwatch.engine.incidents.timeline import IncidentChanges
 from tenantwatch.engine.intake.ingest import IntakeResult, ingest
+from tenantwatch.engine.intake.log import IntakeLog
+from tenantwatch.engine.intake.processor import READ_WAIT, IntakeProcessor
 from tenantwatch.engine.intake.payload import WebhookIn
 from tenantwatch.engine.metrics import EngineMetrics
 from tenantwatch.engine.store import Store
-from tenantwatch.engine.store.groupcommit import GroupCommit
 
 
 class NotFound(Exception):
@@ -49,11 +59,14 @@ class EngineService:
 
     def __post_init__(self) -> None:
         self.correlator = Correlator(self.config)
-        self._intake = GroupCommit(self.store, self._ingest)
+        self.log = IntakeLog.for_store(self.store.engine)
+        self.processor = IntakeProcessor(self.log, self.store, self._ingest, self._publish, self.clock.now,
+                                         observe_lag=self.metrics.intake_lag.observe,
+                                         on_set_aside=self.metrics.intake_errors.labels(reason="set_aside").inc)
+        self.metrics.intake_backlog.set_function(lambda: self.log.last_id - self.processor.position)
 
-    def _ingest(self, session: Session, item: tuple[WebhookIn, str]) -> IntakeResult:
-        payload, who = item
-        return ingest(session, payload, who=who, now=self.clock.now(), correlator=self.correlator)
+    def _ingest(self, session: Session, payload: WebhookIn, who: str, now: dt.datetime) -> IntakeResult:
+        return ingest(session, payload, who=who, now=now, correlator=self.correlator)
 
     def _publish(self, changes: IncidentChanges) -> None:
         for event in changes.events:
@@ -61,21 +74,29 @@ class EngineService:
         if changes.touched:
             self.scheduler.wake()
 
-    def intake(self, payload: WebhookIn, who: str) -> IntakeResult:
-        """Store a webhook payload; returns once it is committed (see groupcommit)."""
-        result = self._intake.submit((payload, who))
+    async def accept(self, body: bytes, payload: WebhookIn, who: str, *, wait: bool = False) -> dict[str, Any]:
+        """Append a validated webhook body to the intake log; returns once it is on disk.
+        With `wait` (or when no processor thread runs: tests, `--once`) it also returns what
+        the alerts did (new, resolved, incidents touched), waiting up to READ_WAIT seconds."""
+        wait = wait or not self.processor.running
+        ticket = self.log.append(self.clock.now(), who, body,
+                                 announce=partial(self.processor.announce, payload=payload, wanted=wait))
+        entry = await asyncio.wrap_future(ticket)
         firing = sum(alert.status == "firing" for alert in payload.alerts)
         for status, count in (("firing", firing), ("resolved", len(payload.alerts) - firing)):
             if count:
                 self.metrics.alerts_received.labels(status=status).inc(count)
-        self._publish(result.changes)
-        return result
+        result = await run_in_threadpool(self.processor.result, entry, READ_WAIT) if wait else None
+        if result is None:
+            return {"received": len(payload.alerts), "processed": False}
+        return {**result.as_json(), "processed": True}
 
     def incidents(self, principal: Principal, *, status: str | None = None, severity: str | None = None,
                   service: str | None = None, tenant: str | None = None, limit: int = 50,
                   before_id: int | None = None) -> dict[str, Any]:
         """A page of what the caller may see; `tenant` narrows it to what that tenant sees (the
         caller checked it is the caller's own, or that the caller is an admin)."""
+        self.processor.caught_up()
         with self.store.read() as session:
             rows, next_id = list_incidents(session, principal, status=status, severity=severity, service=service,
                                            tenant=tenant, limit=limit, before_id=before_id)
@@ -86,6 +107,7 @@ class EngineService:
         return {"items": items, "next_cursor": str(next_id) if next_id is not None else None}
 
     def incident(self, principal: Principal, incident_id: int) -> dict[str, Any]:
+        self.processor.caught_up()
         with self.store.read() as session:
             incident = visible_incident(session, principal, incident_id)
             if incident is None:
@@ -103,6 +125,7 @@ class EngineService:
     def _change(self, principal: Principal, incident_id: int, action: str, change: Change,
                 **detail: Any) -> dict[str, Any]:
         changes = IncidentChanges()
+        self.processor.caught_up()
         now = self.clock.now()
         with self.store.write() as session:
             incident = visible_incident(session, principal, incident_id)

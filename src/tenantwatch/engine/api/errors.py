@@ -48,8 +48,7 @@ def validation_message(errors: list[Any]) -> str:
     never the refused value)."""
     parts = []
     for err in errors[:10]:
-        key = (err.get("ctx") or {}).get("key")
-        where = error_path([*err.get("loc", ()), *([key] if key is not None else [])])
+        where = error_path([*err.get("loc", ()), *(err.get("ctx") or {}).get("loc", ())])
         parts.append(f"{where or '<body>'}: {err.get('msg', 'invalid')}")
     more = f" (and {len(errors) - 10} more)" if len(errors) > 10 else ""
     return "; ".join(parts) + more

@@ -10,20 +10,22 @@ import datetime as dt
 import hashlib
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, model_validator
 from pydantic_core import PydanticCustomError
 
 from tenantwatch import conventions
 from tenantwatch.spec.units import DNS_LABEL, MAX_LABEL_LENGTH
 
 MAX_BODY_BYTES = 10 * 1024 * 1024
+_UTC_OFFSET = dt.timedelta(0)
 MAX_SERVICE_LENGTH = 64  # the store's column
 SHOWN_LABELS = (conventions.SERVICE, conventions.SEVERITY, "alertname")  # in titles, headlines, filters
 
 
-def refused(key: str, message: str) -> PydanticCustomError:
-    """A refused label or annotation, with its key for the error's path (the value is not echoed)."""
-    return PydanticCustomError("invalid_value", "{message}", {"key": key, "message": message})
+def refused(loc: tuple[str | int, ...], message: str) -> PydanticCustomError:
+    """A refused label, annotation or time, with where it is for the error's path (the value is
+    not echoed)."""
+    return PydanticCustomError("invalid_value", "{message}", {"loc": loc, "message": message})
 
 
 def tenant_problem(value: str | None) -> str | None:
@@ -44,12 +46,23 @@ def _shown_problem(key: str, value: str) -> str | None:
     return None
 
 
-def without_nul(values: dict[str, str]) -> dict[str, str]:
-    """The mapping, if no key or value holds a NUL character (PostgreSQL text cannot)."""
+def _check_no_nul(values: dict[str, str], where: tuple[str | int, ...]) -> None:
+    """PostgreSQL text cannot hold a NUL character."""
     for key, value in values.items():
         if "\x00" in key or "\x00" in value:
-            raise refused(key, "a NUL character cannot be stored")
-    return values
+            raise refused((*where, key), "a NUL character cannot be stored")
+
+
+def _in_utc(value: dt.datetime, where: tuple[str | int, ...]) -> dt.datetime:
+    try:
+        return value.replace(tzinfo=dt.timezone.utc) if value.tzinfo is None else value.astimezone(dt.timezone.utc)
+    except OverflowError:
+        raise refused(where, "the time is out of range once converted to UTC") from None
+
+
+def might_hold_nul(body: bytes) -> bool:
+    """Whether a JSON body can contain a NUL character at all (JSON must escape it)."""
+    return b"\\u0000" in body
 
 
 class _Strict(BaseModel):
@@ -65,30 +78,25 @@ class AlertIn(_Strict):
     generatorURL: str = ""
     fingerprint: str | None = Field(None, min_length=1, max_length=64)
 
-    @field_validator("labels")
-    @classmethod
-    def _valid_for_their_role(cls, labels: dict[str, str]) -> dict[str, str]:
-        if problem := tenant_problem(labels.get(conventions.TENANT)):
-            raise refused(conventions.TENANT, problem)
+    def check(self, index: int, tenants_seen: set[str], nul_possible: bool) -> None:
+        """Every label valid for its role, times in UTC (see WebhookIn._check_alerts)."""
+        where: tuple[str | int, ...] = ("alerts", index)
+        labels = self.labels
+        tenant = labels.get(conventions.TENANT)
+        if tenant not in tenants_seen:
+            if problem := tenant_problem(tenant):
+                raise refused((*where, "labels", conventions.TENANT), problem)
+            tenants_seen.add(tenant)  # type: ignore[arg-type]
         for key in SHOWN_LABELS:
             if key in labels and (problem := _shown_problem(key, labels[key])):
-                raise refused(key, problem)
-        return without_nul(labels)
-
-    @field_validator("annotations")
-    @classmethod
-    def _storable(cls, annotations: dict[str, str]) -> dict[str, str]:
-        return without_nul(annotations)
-
-    @field_validator("startsAt", "endsAt")
-    @classmethod
-    def _utc(cls, value: dt.datetime | None) -> dt.datetime | None:
-        if value is None:
-            return None
-        try:
-            return value.replace(tzinfo=dt.timezone.utc) if value.tzinfo is None else value.astimezone(dt.timezone.utc)
-        except OverflowError:
-            raise ValueError("the time is out of range once converted to UTC") from None
+                raise refused((*where, "labels", key), problem)
+        if nul_possible:
+            _check_no_nul(labels, (*where, "labels"))
+            _check_no_nul(self.annotations, (*where, "annotations"))
+        if self.startsAt.utcoffset() != _UTC_OFFSET:  # Alertmanager sends UTC: then nothing to do
+            self.startsAt = _in_utc(self.startsAt, (*where, "startsAt"))  # type: ignore[assignment]
+        if self.endsAt is not None and self.endsAt.utcoffset() != _UTC_OFFSET:
+            self.endsAt = _in_utc(self.endsAt, (*where, "endsAt"))
 
     @property
     def identity_fingerprint(self) -> str:
@@ -112,6 +120,18 @@ class WebhookIn(_Strict):
     commonAnnotations: dict[str, str] = {}
     externalURL: str = ""
     alerts: list[AlertIn] = Field(max_length=100_000)
+
+    @model_validator(mode="after")
+    def _check_alerts(self, info: ValidationInfo) -> WebhookIn:
+        """One pass over the alerts in plain Python after the Rust parse: a validator per field
+        cost 25-30 us an alert (3 ms for a batch of 100, more than the rest of the intake).
+        Pass `context={"nul_possible": might_hold_nul(body)}` to skip the NUL scan when the
+        body cannot hold one."""
+        nul_possible = (info.context or {}).get("nul_possible", True)
+        tenants_seen: set[str] = set()
+        for index, alert in enumerate(self.alerts):
+            alert.check(index, tenants_seen, nul_possible)
+        return self
 
     @property
     def tenants(self) -> set[str]:

@@ -34,7 +34,7 @@ def default_url() -> str:
     return os.environ.get("TENANTWATCH_DB") or DEFAULT_DB
 
 
-def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+def sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cursor = dbapi_conn.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=FULL")
@@ -101,7 +101,7 @@ def open_store(url: str | None = None, *, migrate: bool = True) -> Store:
         raise StoreError(f"--db: unsupported database {parsed.get_backend_name()!r}; use sqlite:///FILE or postgresql+psycopg://...")
     if parsed.get_backend_name() == "sqlite":
         engine = create_engine(parsed, connect_args={"timeout": 30, "check_same_thread": False})
-        event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "connect", sqlite_pragmas)
     else:
         engine = create_engine(parsed, pool_pre_ping=True)
     store = Store(engine)

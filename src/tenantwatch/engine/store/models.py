@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
@@ -82,7 +82,8 @@ class IncidentTenant(Base):
 
 class Alert(Base):
     __tablename__ = "alerts"
-    __table_args__ = (UniqueConstraint("tenant", "fingerprint", "starts_at", name="uq_alert_identity"),)
+    __table_args__ = (UniqueConstraint("tenant", "fingerprint", "starts_at", name="uq_alert_identity"),
+                      Index("ix_alerts_fingerprint", "fingerprint"))  # the intake's lookup (ingest._stored)
     id: Mapped[int] = mapped_column(primary_key=True)
     tenant: Mapped[str] = mapped_column(String(64))
     fingerprint: Mapped[str] = mapped_column(String(64))
@@ -167,3 +168,12 @@ class RemediationAttempt(Base):
     rule_index: Mapped[int] = mapped_column(Integer)
     at: Mapped[dt.datetime]
     ok: Mapped[bool]
+
+
+class IntakeCursor(Base):
+    """How far the intake log has been processed: moved in the same transaction as the
+    incidents it produced, so a crash replays exactly what was not yet done."""
+
+    __tablename__ = "intake_cursor"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    position: Mapped[int] = mapped_column(BigInteger, default=0)

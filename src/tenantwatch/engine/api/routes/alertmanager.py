@@ -5,14 +5,13 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.concurrency import run_in_threadpool
 from pydantic import ValidationError
 
 from tenantwatch import conventions
 from tenantwatch.engine.api.deps import EngineDep, get_principal
 from tenantwatch.engine.api.errors import ApiError, validation_message
 from tenantwatch.engine.auth import Principal
-from tenantwatch.engine.intake.payload import MAX_BODY_BYTES, WebhookIn
+from tenantwatch.engine.intake.payload import MAX_BODY_BYTES, WebhookIn, might_hold_nul
 
 router = APIRouter(tags=["intake"])
 
@@ -42,9 +41,11 @@ def intake_principal(request: Request, engine: EngineDep) -> Principal:
 
 @router.post(conventions.ENGINE_WEBHOOK_PATH.removeprefix("/api/v1"), summary="Alertmanager webhook (version 4)")
 async def alertmanager_webhook(request: Request, principal: Annotated[Principal, Depends(intake_principal)],
-                               engine: EngineDep) -> dict[str, object]:
-    """Stores the alerts and answers only after the commit. An intake (or admin) key may post
-    any tenant's alerts; a tenant key only its own tenant's (403 otherwise)."""
+                               engine: EngineDep, wait: bool = False) -> dict[str, object]:
+    """Answers once the alerts are on disk (the intake log); incidents follow within
+    milliseconds, and reads wait for them. `wait=true` answers after the alerts are processed
+    too, with what they did: `new`, `resolved`, `incidents` (ids touched). An intake (or admin)
+    key may post any tenant's alerts; a tenant key only its own tenant's (403 otherwise)."""
     errors = engine.metrics.intake_errors
     if principal.kind not in ("intake", "tenant", "admin"):
         raise ApiError(403, "forbidden", "this key may not post alerts")
@@ -54,7 +55,7 @@ async def alertmanager_webhook(request: Request, principal: Annotated[Principal,
         errors.labels(reason="too_large").inc()
         raise
     try:
-        payload = WebhookIn.model_validate_json(body)  # parsed and validated in one pass, in Rust
+        payload = WebhookIn.model_validate_json(body, context={"nul_possible": might_hold_nul(body)})
     except ValidationError as exc:
         problems = exc.errors(include_input=False, include_url=False)
         if problems and problems[0]["type"] == "json_invalid":
@@ -65,5 +66,4 @@ async def alertmanager_webhook(request: Request, principal: Annotated[Principal,
     if principal.kind == "tenant" and payload.tenants - {principal.tenant}:
         errors.labels(reason="forbidden_tenant").inc()
         raise ApiError(403, "forbidden", f"a key of tenant {principal.tenant} may only post that tenant's alerts")
-    result = await run_in_threadpool(engine.intake, payload, principal.name)
-    return result.as_json()
+    return await engine.accept(body, payload, principal.name, wait=wait)
