@@ -16,9 +16,10 @@ from sqlalchemy import select
 from tenantwatch.conventions import PLATFORM_TENANT
 from tenantwatch.engine.audit import record
 from tenantwatch.engine.clock import Clock
+from tenantwatch.engine.incidents.timeline import ENGINE, Publish, recording
 from tenantwatch.engine.store import Store
 from tenantwatch.engine.store.history import StoreHistory
-from tenantwatch.engine.store.models import Alert, Escalation, TimelineEvent
+from tenantwatch.engine.store.models import Alert, Escalation, Incident
 from tenantwatch.engine.vocabulary import AlertStatus, EscalationState, TimelineKind
 from tenantwatch.remediation import RemediationRunner, RunResult, build_clients
 from tenantwatch.spec.models import Spec
@@ -37,7 +38,7 @@ def default_remediator(spec: Spec, clock: Clock, environ: Mapping[str, str], sto
     return runner.run
 
 
-def remediate_incident(store: Store, remediator: Remediator, incident_id: int, now: dt.datetime,
+def remediate_incident(store: Store, remediator: Remediator, incident_id: int, now: dt.datetime, publish: Publish,
                        metrics: EngineMetrics | None = None) -> list[tuple[str, str]]:
     """Run the rules matching each distinct firing alert; returns (action, status) pairs."""
     with store.read() as session:
@@ -51,24 +52,24 @@ def remediate_incident(store: Store, remediator: Remediator, incident_id: int, n
             continue
         seen.add(key)
         for result in remediator(alert.labels):
-            _record(store, incident_id, alert.tenant, result, now)
+            _record(store, publish, incident_id, alert.tenant, result, now)
             if metrics is not None:
                 metrics.remediations.labels(action=result.action, outcome=result.status).inc()
             done.append((result.action, result.status))
     return done
 
 
-def _record(store: Store, incident_id: int, tenant: str, result: RunResult, now: dt.datetime) -> None:
+def _record(store: Store, publish: Publish, incident_id: int, tenant: str, result: RunResult, now: dt.datetime) -> None:
     audit = result.audit()
     detail = result.refused or audit["outcome"] or ""
-    with store.write() as session:
-        session.add(TimelineEvent(incident_id=incident_id, at=now, kind=TimelineKind.REMEDIATION, who="engine",
-                                  detail=f"{result.action}: {result.status}: {detail}"[:1000]))
-        record(session, at=now, who="engine", tenant=tenant, action="remediation", detail={"incident": incident_id, **audit})
+    with recording(store, publish) as (session, changes):
+        incident = session.get_one(Incident, incident_id)
+        changes.note(incident, TimelineKind.REMEDIATION, ENGINE, f"{result.action}: {result.status}: {detail}"[:1000], now)
+        record(session, at=now, who=ENGINE, tenant=tenant, action="remediation", detail={"incident": incident_id, **audit})
         if result.escalate:
             pending = session.scalars(select(Escalation).where(Escalation.incident_id == incident_id,
                                                                Escalation.state == EscalationState.PENDING).order_by(Escalation.due_at)).first()
             if pending is not None:
                 pending.due_at = min(pending.due_at, now)
-                session.add(TimelineEvent(incident_id=incident_id, at=now, kind=TimelineKind.REMEDIATION, who="engine",
-                                          detail=f"automation stopped; {pending.level} brought forward"))
+                changes.note(incident, TimelineKind.REMEDIATION, ENGINE, f"automation stopped; {pending.level} brought forward",
+                             now)

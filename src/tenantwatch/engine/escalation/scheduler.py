@@ -15,7 +15,6 @@ import threading
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from tenantwatch.conventions import ESCALATION_LEVELS
 from tenantwatch.engine.clock import Clock
@@ -23,12 +22,13 @@ from tenantwatch.engine.config import EngineConfig
 from tenantwatch.engine.escalation.maintenance import holding_window
 from tenantwatch.engine.events import Broadcaster
 from tenantwatch.engine.incidents.platform import unresolved_cause
+from tenantwatch.engine.incidents.timeline import ENGINE, broadcast, recording
 from tenantwatch.engine.metrics import EngineMetrics
 from tenantwatch.engine.notifications.delivery import deliver_due
 from tenantwatch.engine.notifications.outbox import enqueue_trigger
 from tenantwatch.engine.remediation import Remediator, remediate_incident
 from tenantwatch.engine.store import Store
-from tenantwatch.engine.store.models import Escalation, Incident, TimelineEvent
+from tenantwatch.engine.store.models import Escalation, Incident
 from tenantwatch.engine.store.retention import purge
 from tenantwatch.engine.vocabulary import EscalationState, IncidentStatus, TimelineKind
 
@@ -50,6 +50,7 @@ class Scheduler:
                  events: Broadcaster, remediator: Remediator) -> None:
         self.store, self.config, self.clock = store, config, clock
         self.metrics, self.events, self.remediator = metrics, events, remediator
+        self.publish = broadcast(events)
         self._levels = {level.level: level for level in config.spec.escalation}
         self._tick_lock = threading.Lock()
         self._wake: asyncio.Event | None = None
@@ -63,8 +64,9 @@ class Scheduler:
             report = TickReport()
             to_remediate = self._fire_due(now, report)
             for incident_id in to_remediate:
-                report.remediations += remediate_incident(self.store, self.remediator, incident_id, now, self.metrics)
-            report.sent = deliver_due(self.store, self.config, now, self.metrics)
+                report.remediations += remediate_incident(self.store, self.remediator, incident_id, now, self.publish,
+                                                          self.metrics)
+            report.sent = deliver_due(self.store, self.config, now, self.publish, self.metrics)
             self._maybe_purge(now)
             self.metrics.heartbeat.set(now.timestamp())
             return report
@@ -74,8 +76,7 @@ class Scheduler:
         remediate: list[int] = []
         if not self._anything_due(now):  # the common case: no write transaction, no fsync
             return remediate
-        events: list[dict[str, object]] = []
-        with self.store.write() as session:
+        with recording(self.store, self.publish) as (session, changes):
             due = session.execute(select(Escalation, Incident).join(Incident, Escalation.incident_id == Incident.id)
                                   .where(Escalation.state == EscalationState.PENDING, Escalation.due_at <= now)
                                   .order_by(Escalation.due_at, Escalation.id)).all()
@@ -87,8 +88,8 @@ class Scheduler:
                 if window is not None:
                     if escalation.held_by != window:
                         escalation.held_by = window
-                        self._timeline(session, incident, now, TimelineKind.HELD, events,
-                                       f"{escalation.level} notifications held by maintenance window {window}")
+                        changes.note(incident, TimelineKind.HELD, ENGINE,
+                                     f"{escalation.level} notifications held by maintenance window {window}", now)
                         report.held.append((incident.id, escalation.level))
                     continue
                 level = self._levels.get(escalation.level)
@@ -101,26 +102,16 @@ class Scheduler:
                                                   cause=unresolved_cause(session, incident))
                 detail = f"{level.level}: notify {', '.join(queued) or 'nobody'}"
                 detail += "".join(f"; skipped {name} ({why})" for name, why in skipped.items())
-                self._timeline(session, incident, now, TimelineKind.ESCALATED, events, detail)
+                changes.note(incident, TimelineKind.ESCALATED, ENGINE, detail, now)
                 report.escalated.append((incident.id, level.level))
                 if level.auto_remediation and spec.intelligent_alerts.auto_remediation:
                     remediate.append(incident.id)
-        for event in events:  # after the commit, so a subscriber that reads finds the change
-            self.events.publish(event)
         return remediate
 
     def _anything_due(self, now: dt.datetime) -> bool:
         with self.store.read() as session:
             return session.scalar(select(Escalation.id).where(Escalation.state == EscalationState.PENDING, Escalation.due_at <= now)
                                   .limit(1)) is not None
-
-    @staticmethod
-    def _timeline(session: Session, incident: Incident, now: dt.datetime, kind: str, events: list[dict[str, object]],
-                  detail: str) -> None:
-        session.add(TimelineEvent(incident_id=incident.id, at=now, kind=kind, who="engine", detail=detail))
-        incident.updated_at = now
-        events.append({"type": "incident", "id": incident.id, "tenant": incident.tenant, "status": incident.status,
-                       "kind": kind})
 
     def _maybe_purge(self, now: dt.datetime) -> None:
         if self.config.retention_days is None:

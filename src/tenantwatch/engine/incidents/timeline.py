@@ -1,17 +1,23 @@
-"""What one transaction changed: timeline rows to write, incidents touched, events to publish.
+"""The one way to write a timeline line: `IncidentChanges.note`, which also moves the
+incident's updated_at and keeps the event the live dashboard is sent.
 
-State changes (incidents, platform links) note here what they did; the caller flushes the
-timeline before the commit and publishes the events after it.
+State changes (incidents, platform links, escalation, delivery, remediation) note here what
+they did; the lines are written before the commit and the events published after it. Intake
+and the API's use cases do both steps themselves; everything else writes in `recording()`,
+which does them, so no line is left out of the live stream.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Callable, Iterator
 
 from sqlalchemy.orm import Session
 
+from tenantwatch.engine.events import Broadcaster
+from tenantwatch.engine.store import Store
 from tenantwatch.engine.store.bulk import insert_rows
 from tenantwatch.engine.store.models import Incident, TimelineEvent
 
@@ -61,3 +67,25 @@ def _listing(details: list[str], most: int = 10) -> str:
         return details[0]
     shown = ", ".join(details[:most])
     return f"{len(details)} alerts: {shown}" + (f" and {len(details) - most} more" if len(details) > most else "")
+
+
+Publish = Callable[[IncidentChanges], None]  # hands a committed transaction's events to the live views
+
+
+def broadcast(events: Broadcaster) -> Publish:
+    """Publish every event of committed changes to the live views (the dashboard's streams)."""
+    def publish(changes: IncidentChanges) -> None:
+        for event in changes.events:
+            events.publish(event)
+    return publish
+
+
+@contextmanager
+def recording(store: Store, publish: Publish) -> Iterator[tuple[Session, IncidentChanges]]:
+    """A write transaction whose noted timeline lines are written before its commit and
+    published after it (nothing is published when it fails)."""
+    changes = IncidentChanges()
+    with store.write() as session:
+        yield session, changes
+        changes.flush(session)
+    publish(changes)

@@ -22,7 +22,8 @@ from sqlalchemy import select, update
 
 from tenantwatch import conventions
 from tenantwatch.channels import Notification, SendResult, deliver
-from tenantwatch.engine.store.models import Incident, OutboxMessage, TimelineEvent
+from tenantwatch.engine.incidents.timeline import ENGINE, Publish, recording
+from tenantwatch.engine.store.models import Incident, OutboxMessage
 from tenantwatch.engine.vocabulary import RISE_PREFIX, OutboxEvent, OutboxState, TimelineKind
 from tenantwatch.spec.models import Spec
 
@@ -65,11 +66,11 @@ class Delivery:
     config: object
 
 
-def deliver_due(store: Store, config: EngineConfig, now: dt.datetime,
+def deliver_due(store: Store, config: EngineConfig, now: dt.datetime, publish: Publish,
                 metrics: EngineMetrics | None = None, limit: int = 200) -> int:
     """Send every pending message that is due; returns how many were sent. Sending happens
     outside any transaction so a slow channel never blocks intake; one attempt per message
-    per call, the backoff between attempts is persisted in the row."""
+    per call, the backoff between attempts is persisted in the row. Outcomes are published."""
     work: list[Delivery] = []
     with store.read() as session:
         rows = session.execute(select(OutboxMessage, Incident).join(Incident, OutboxMessage.incident_id == Incident.id)
@@ -87,7 +88,7 @@ def deliver_due(store: Store, config: EngineConfig, now: dt.datetime,
             waiting.setdefault(item.channel, []).append(item.message_id)
             continue
         result = _send(item, config.environ)
-        delivered, retry_at = _record(store, config, item, result, now)
+        delivered, retry_at = _record(store, config, item, result, now, publish)
         sent += delivered
         if not result.ok and result.retryable:
             down[item.channel] = retry_at or now + dt.timedelta(seconds=config.backoff(1))
@@ -121,10 +122,10 @@ def _what(item: Delivery) -> str:
     return f"{item.channel} ({n.event}, {n.level})"
 
 
-def _record(store: Store, config: EngineConfig, item: Delivery, result: SendResult,
-            now: dt.datetime) -> tuple[int, dt.datetime | None]:
+def _record(store: Store, config: EngineConfig, item: Delivery, result: SendResult, now: dt.datetime,
+            publish: Publish) -> tuple[int, dt.datetime | None]:
     """Write the attempt's outcome on the row: (1 if it is now sent else 0, when it is retried)."""
-    with store.write() as session:
+    with recording(store, publish) as (session, changes):
         message = session.get(OutboxMessage, item.message_id)
         if message is None or message.state != OutboxState.PENDING:
             return 0, None
@@ -132,13 +133,13 @@ def _record(store: Store, config: EngineConfig, item: Delivery, result: SendResu
         what = _what(item)
         if result.ok:
             message.state, message.sent_at, message.last_error = OutboxState.SENT, now, None
-            session.add(TimelineEvent(incident_id=item.incident_id, at=now, kind=TimelineKind.NOTIFIED, who="engine", detail=what))
+            changes.note(session.get_one(Incident, item.incident_id), TimelineKind.NOTIFIED, ENGINE, what, now)
             return 1, None
         message.last_error = result.detail[:500]
         if result.retryable and message.attempts < config.max_attempts:
             message.next_attempt_at = now + dt.timedelta(seconds=config.backoff(message.attempts))
             return 0, message.next_attempt_at
         message.state = OutboxState.FAILED
-        session.add(TimelineEvent(incident_id=item.incident_id, at=now, kind=TimelineKind.NOTIFY_FAILED, who="engine",
-                                  detail=f"{what}: gave up after {message.attempts} attempt(s): {message.last_error}"))
+        changes.note(session.get_one(Incident, item.incident_id), TimelineKind.NOTIFY_FAILED, ENGINE,
+                     f"{what}: gave up after {message.attempts} attempt(s): {message.last_error}", now)
         return 0, None
