@@ -298,6 +298,7 @@ ALERT_ENGINE_DOWN = "TenantwatchEngineDown"
 ALERT_ENGINE_INTAKE_ERRORS = "TenantwatchIntakeErrors"
 ALERT_ENGINE_NOTIFICATIONS_FAILING = "TenantwatchNotificationsFailing"
 ALERT_ENGINE_SCHEDULER_STALE = "TenantwatchSchedulerStale"
+ALERT_ENGINE_INTAKE_BACKLOG = "TenantwatchIntakeBacklog"
 WATCHDOG_SEVERITY = "none"
 
 

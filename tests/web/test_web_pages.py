@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+
+from tenantwatch.engine.store.models import Incident
 from web_support import Engine
 
 
@@ -152,3 +154,12 @@ def test_overview_counts_come_from_unresolved_incidents(engine: Engine, acme: Te
     # the newest incident is resolved; the open one is older than one page of history
     assert acme.get("/ui/api/overview").json() == {"tenants": {"acme": {"open": 1, "worst": "critical"}}}
     assert re.search(r'data-open-count="acme">1<', acme.get("/ui/").text)
+
+
+def test_the_incident_header_names_its_escalation_level_once(engine: Engine, acme: TestClient) -> None:
+    engine.post_alert("acme", "HighErrorRate")
+    incident = _only_incident(engine, "acme")
+    with engine.store.write() as session:
+        session.get(Incident, incident["id"]).escalation_level = "L2"
+    page = acme.get(f"/ui/incidents/{incident['id']}").text
+    assert "escalation L2" in page and "LL2" not in page

@@ -35,6 +35,7 @@ from tenantwatch.engine.intake.processor import READ_WAIT, IntakeProcessor
 from tenantwatch.engine.intake.payload import WebhookIn
 from tenantwatch.engine.metrics import EngineMetrics
 from tenantwatch.engine.store import Store
+from tenantwatch.engine.vocabulary import AlertStatus
 
 
 class NotFound(Exception):
@@ -82,8 +83,8 @@ class EngineService:
         ticket = self.log.append(self.clock.now(), who, body,
                                  announce=partial(self.processor.announce, payload=payload, wanted=wait))
         entry = await asyncio.wrap_future(ticket)
-        firing = sum(alert.status == "firing" for alert in payload.alerts)
-        for status, count in (("firing", firing), ("resolved", len(payload.alerts) - firing)):
+        firing = sum(alert.status == AlertStatus.FIRING for alert in payload.alerts)
+        for status, count in ((AlertStatus.FIRING, firing), (AlertStatus.RESOLVED, len(payload.alerts) - firing)):
             if count:
                 self.metrics.alerts_received.labels(status=status).inc(count)
         result = await run_in_threadpool(self.processor.result, entry, READ_WAIT) if wait else None

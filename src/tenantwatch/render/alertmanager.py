@@ -36,7 +36,8 @@ TEMPLATE_GLOB = "templates/*.tmpl"
 # A shared service is down: its target, or the database / cache behind a live exporter.
 SHARED_DOWN_ALERTS = (names.ALERT_SERVICE_DOWN, names.ALERT_PG_DOWN, names.ALERT_REDIS_DOWN)
 ENGINE_SELF_ALERTS = (names.ALERT_ENGINE_DOWN, names.ALERT_ENGINE_INTAKE_ERRORS, names.ALERT_ALERTMANAGER_NOTIFICATIONS,
-                      names.ALERT_ENGINE_NOTIFICATIONS_FAILING, names.ALERT_ENGINE_SCHEDULER_STALE)
+                      names.ALERT_ENGINE_NOTIFICATIONS_FAILING, names.ALERT_ENGINE_SCHEDULER_STALE,
+                      names.ALERT_ENGINE_INTAKE_BACKLOG)
 
 
 @dataclass(frozen=True)

@@ -43,6 +43,17 @@ def errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
 AUTHENTICATED = errors(401, 403, 422, 429)  # every route that takes a key
 
 
+class IntakeOut(BaseModel):
+    """The webhook's answer; `new`, `resolved` and `incidents` only when it waited for the
+    processing (`?wait=true`)."""
+
+    received: int = Field(description="alerts in the body, all on disk")
+    processed: bool = Field(description="whether the alerts were also turned into incidents before the answer")
+    new: int | None = Field(None, description="alerts not seen before (with wait=true)")
+    resolved: int | None = Field(None, description="stored alerts this body resolved (with wait=true)")
+    incidents: list[int] | None = Field(None, description="ids of the incidents these alerts touched (with wait=true)")
+
+
 class StatusOut(BaseModel):
     status: str = Field(description="ok (healthz) or ready (readyz)")
 

@@ -25,6 +25,7 @@ from tenantwatch.engine.incidents.timeline import IncidentChanges
 from tenantwatch.engine.intake.payload import AlertIn, WebhookIn
 from tenantwatch.engine.store.bulk import insert_rows
 from tenantwatch.engine.store.models import Alert, Incident
+from tenantwatch.engine.vocabulary import AlertStatus, IncidentStatus
 
 if TYPE_CHECKING:
     from tenantwatch.engine.config import EngineConfig
@@ -50,7 +51,7 @@ def _new_alert(alert: AlertIn, now: dt.datetime) -> NewAlert:
     ends = alert.endsAt if alert.endsAt and alert.endsAt > _NO_END else None
     return NewAlert(
         tenant=labels[conventions.TENANT], fingerprint=alert.identity_fingerprint, starts_at=alert.startsAt,
-        ends_at=ends if alert.status == "resolved" else None, status=alert.status,
+        ends_at=ends if alert.status == AlertStatus.RESOLVED else None, status=alert.status,
         alertname=labels.get("alertname", "alert")[:200], service=labels.get(conventions.SERVICE) or None,
         severity=labels.get(conventions.SEVERITY, "warning")[:16], labels=labels, annotations=alert.annotations,
         received_at=now,
@@ -63,7 +64,7 @@ def _new_alert(alert: AlertIn, now: dt.datetime) -> NewAlert:
 # AND fingerprint IN (...)` makes the database probe every tenant x fingerprint pair, which
 # with hundreds of tenants in a batch cost more than the rest of the intake together.
 _STORED = (select(Alert.tenant, Alert.fingerprint, Alert.starts_at, Alert.status, Alert.incident_id, Incident)
-           .outerjoin(Incident, (Alert.incident_id == Incident.id) & (Incident.status != "resolved"))
+           .outerjoin(Incident, (Alert.incident_id == Incident.id) & (Incident.status != IncidentStatus.RESOLVED))
            .where(Alert.fingerprint.in_(bindparam("fingerprints", expanding=True))))
 
 
@@ -88,7 +89,7 @@ def _stored(session: Session, keys: Iterable[Identity]) -> tuple[set[Identity], 
             found.add((tenant, fingerprint, starts_at))
             if incident is not None:
                 open_incidents[(tenant, fingerprint)] = incident
-            elif status == "firing" and incident_id is not None:
+            elif status == AlertStatus.FIRING and incident_id is not None:
                 left_firing.add((tenant, fingerprint, starts_at))
     return found, open_incidents, left_firing
 
@@ -105,15 +106,15 @@ def ingest(session: Session, payload: WebhookIn, *, who: str, now: dt.datetime, 
     result = IntakeResult(received=len(payload.alerts))
     known, open_incidents, left_firing = _stored(session, alerts)
     fresh = [a for key, a in alerts.items() if key not in known]
-    again = [alerts[key] for key in sorted(left_firing) if key in alerts and alerts[key].status == "firing"]
-    correlator.assign(session, sorted((a for a in [*fresh, *again] if a.status == "firing"), key=lambda a: a.starts_at),
+    again = [alerts[key] for key in sorted(left_firing) if key in alerts and alerts[key].status == AlertStatus.FIRING]
+    correlator.assign(session, sorted((a for a in [*fresh, *again] if a.status == AlertStatus.FIRING), key=lambda a: a.starts_at),
                       open_incidents, who=who, now=now, changes=result.changes)
     insert_rows(session, Alert, [a.row() for a in fresh], conflict=("tenant", "fingerprint", "starts_at"))
     for alert in again:  # rare: only after a forced resolve
         session.execute(update(Alert).where(Alert.tenant == alert.tenant, Alert.fingerprint == alert.fingerprint,
                                             Alert.starts_at == alert.starts_at).values(incident_id=alert.incident_id))
     result.new = len(fresh)
-    resolved = [key for key in known if key in alerts and alerts[key].status == "resolved"]
+    resolved = [key for key in known if key in alerts and alerts[key].status == AlertStatus.RESOLVED]
     if resolved:
         result.resolved = _resolve(session, correlator.config, resolved, alerts, who=who, now=now, changes=result.changes)
     result.changes.flush(session)
@@ -124,10 +125,10 @@ def _resolve(session: Session, config: EngineConfig, keys: list[Identity], alert
              who: str, now: dt.datetime, changes: IncidentChanges) -> int:
     identity = tuple_(Alert.tenant, Alert.fingerprint, Alert.starts_at)
     found = [alert for start in range(0, len(keys), LOOKUP_CHUNK) for alert in session.scalars(
-        select(Alert).where(identity.in_(keys[start:start + LOOKUP_CHUNK]), Alert.status == "firing"))]
+        select(Alert).where(identity.in_(keys[start:start + LOOKUP_CHUNK]), Alert.status == AlertStatus.FIRING))]
     incidents: set[Incident] = set()
     for alert in found:
-        alert.status = "resolved"
+        alert.status = AlertStatus.RESOLVED
         alert.ends_at = alerts[(alert.tenant, alert.fingerprint, alert.starts_at)].ends_at or now
         if alert.incident is not None:
             incidents.add(alert.incident)

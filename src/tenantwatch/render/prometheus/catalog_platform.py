@@ -20,6 +20,8 @@ HEARTBEAT_MIN_AGE = 60.0  # the engine's scheduler ticks on its own clock, even 
 # scrapes, so a Prometheus that just started does not page (and then resolve) an engine that is fine.
 FIRST_SCRAPES = 3
 
+INTAKE_BACKLOG_LIMIT = 500.0  # webhook requests waiting in the intake log (normally 0)
+
 
 def node_alerts(r: Recorder) -> list[AlertDef]:
     t = r.t
@@ -92,5 +94,13 @@ def pipeline_alerts(r: Recorder) -> list[AlertDef]:
             "The engine's scheduler last ran {value} ago (alert above {objective}); escalations are not advancing.",
             Heartbeat(c.ENGINE_SCHEDULER_HEARTBEAT), threshold=stale_after, bad=2 * stale_after, good=0.0,
             formats=("humanizeDuration", "humanizeDuration"), hold=120, settle=2 * stale_after, static_labels=PLATFORM,
+        ),
+        AlertDef(
+            c.ALERT_ENGINE_INTAKE_BACKLOG, "saturation", "warning", f"max({c.ENGINE_INTAKE_BACKLOG})", (),
+            "tenantwatch engine is behind on alerts",
+            "{value} webhook requests are on disk but not yet turned into incidents (alert above {objective}); "
+            "the engine accepts alerts faster than it processes them.",
+            Level(c.ENGINE_INTAKE_BACKLOG), threshold=INTAKE_BACKLOG_LIMIT, bad=10 * INTAKE_BACKLOG_LIMIT, good=0.0,
+            hold=300, static_labels=PLATFORM,
         ),
     ]
