@@ -9,11 +9,11 @@ from typing import Any, Iterator
 import pytest
 from fastapi.testclient import TestClient
 from web_prometheus import Exporter, run_prometheus
-from web_support import Engine, EventStream, ServedApp, build_engine, login
+from web_support import ARTIFACTS, Engine, EventStream, ServedApp, build_engine, login
 
 from tenantwatch.engine.store import open_store
 from tenantwatch.spec import Spec
-from tests.conftest import free_port, wait_for_port
+from tests.conftest import chromium_page, free_port, wait_for_port
 
 
 @pytest.fixture
@@ -82,3 +82,16 @@ def stream_of(served: ServedApp, engine: Engine) -> Iterator[Any]:
     yield open_stream
     for s in streams:
         s.close()
+
+
+@pytest.fixture
+def browser_page() -> Iterator[Any]:
+    """A headless Chromium page; the test fails if a script of the page fails or breaks the CSP."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    with chromium_page(20_000) as page:
+        script_errors: list[str] = []
+        page.on("pageerror", lambda exc: script_errors.append(str(exc)))
+        page.on("console", lambda msg: script_errors.append(msg.text)
+                if msg.type == "error" and "Content Security Policy" in msg.text else None)
+        yield page
+        assert script_errors == [], "the dashboard's scripts failed in the browser"

@@ -4,45 +4,16 @@ without a reload. Screenshots go to test-artifacts/web/."""
 
 from __future__ import annotations
 
-from typing import Iterator
-
 import httpx
 import pytest
-from web_support import Engine, ServedApp
-
-from tests.conftest import ARTIFACTS as TEST_ARTIFACTS
-from tests.conftest import chromium_page
-
-ARTIFACTS = TEST_ARTIFACTS / "web"
+from web_support import ARTIFACTS, Engine, ServedApp, browser_log_in
 
 pytestmark = pytest.mark.browser
 
 
-@pytest.fixture
-def browser_page() -> Iterator[object]:
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    with chromium_page(20_000) as page:
-        script_errors: list[str] = []
-        page.on("pageerror", lambda exc: script_errors.append(str(exc)))
-        page.on("console", lambda msg: script_errors.append(msg.text)
-                if msg.type == "error" and "Content Security Policy" in msg.text else None)
-        yield page
-        assert script_errors == [], "the dashboard's scripts failed in the browser"
-
-
-def _log_in(page, served: ServedApp, key: str) -> None:  # type: ignore[no-untyped-def]
-    page.goto(f"{served.url}/ui/incidents")
-    assert "/ui/login" in page.url
-    page.screenshot(path=str(ARTIFACTS / "login.png"))
-    page.fill("#key", key)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{served.url}/ui/incidents")
-    assert key not in page.url
-
-
 def test_a_new_incident_appears_without_a_reload(engine: Engine, served: ServedApp, browser_page) -> None:  # type: ignore[no-untyped-def]
     page = browser_page
-    _log_in(page, served, engine.keys["acme"])
+    browser_log_in(page, served, engine.keys["acme"])
     page.wait_for_selector("#live-state.on")
     page.evaluate("window.__notReloaded = true")
     page.screenshot(path=str(ARTIFACTS / "incidents-before.png"), full_page=True)
@@ -79,7 +50,7 @@ def test_charts_draw_the_tenants_series(engine: Engine, served: ServedApp, brows
                                         prometheus_url: str) -> None:
     engine.app.state.prometheus_url = prometheus_url
     page = browser_page
-    _log_in(page, served, engine.keys["globex"])
+    browser_log_in(page, served, engine.keys["globex"])
     page.goto(f"{served.url}/ui/charts")
     page.wait_for_selector(".chart[data-signal=traffic] canvas")
     page.wait_for_selector(".chart[data-signal=error_ratio] canvas")
@@ -90,7 +61,7 @@ def test_charts_draw_the_tenants_series(engine: Engine, served: ServedApp, brows
 
 def test_charts_page_explains_missing_metrics(engine: Engine, served: ServedApp, browser_page) -> None:  # type: ignore[no-untyped-def]
     page = browser_page
-    _log_in(page, served, engine.keys["admin"])
+    browser_log_in(page, served, engine.keys["admin"])
     page.goto(f"{served.url}/ui/charts?tenant=acme")
     message = page.wait_for_selector(".chart[data-signal=traffic] .chart-message:not([hidden])")
     assert "PROMETHEUS_URL" in message.inner_text()
@@ -98,7 +69,7 @@ def test_charts_page_explains_missing_metrics(engine: Engine, served: ServedApp,
 
 def test_overview_counts_follow_new_incidents(engine: Engine, served: ServedApp, browser_page) -> None:  # type: ignore[no-untyped-def]
     page = browser_page
-    _log_in(page, served, engine.keys["admin"])
+    browser_log_in(page, served, engine.keys["admin"])
     page.goto(f"{served.url}/ui/")
     page.wait_for_selector("#live-state.on")
     assert page.inner_text('[data-open-count="acme"]') == "0"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from fastapi.testclient import TestClient
-from web_support import Engine
+from web_support import Engine, post_login
 
 from tenantwatch.web.sessions import COOKIE_NAME
 
@@ -22,7 +22,7 @@ def test_anonymous_visitor_is_sent_to_the_login_form(engine: Engine) -> None:
 def test_login_sets_a_signed_httponly_samesite_cookie_without_the_key(engine: Engine) -> None:
     key = engine.keys["acme"]
     with TestClient(engine.app) as client:
-        response = client.post("/ui/login", data={"key": key, "next": "/ui/incidents"}, follow_redirects=False)
+        response = post_login(client, key, next="/ui/incidents")
         assert response.status_code == 303
         assert response.headers["location"] == "/ui/incidents"
         cookie = response.headers["set-cookie"]
@@ -38,7 +38,7 @@ def test_login_sets_a_signed_httponly_samesite_cookie_without_the_key(engine: En
 def test_a_wrong_or_intake_key_is_refused_without_a_session(engine: Engine) -> None:
     with TestClient(engine.app) as client:
         for key in ("tw_not-a-real-key", engine.keys["intake"], ""):
-            response = client.post("/ui/login", data={"key": key}, follow_redirects=False)
+            response = post_login(client, key)
             assert response.status_code == 401
             assert "not accepted" in response.text
             assert COOKIE_NAME not in response.headers.get("set-cookie", "")
@@ -61,10 +61,9 @@ def test_logout_ends_the_session_even_for_a_copied_cookie(acme: TestClient) -> N
 
 
 def test_login_never_redirects_to_another_site(engine: Engine) -> None:
-    with TestClient(engine.app) as client:
-        for target in ("https://evil.example/", "//evil.example/ui/", "/api/v1/incidents"):
-            response = client.post("/ui/login", data={"key": engine.keys["acme"], "next": target},
-                                   follow_redirects=False)
+    for target in ("https://evil.example/", "//evil.example/ui/", "/api/v1/incidents"):
+        with TestClient(engine.app) as client:
+            response = post_login(client, engine.keys["acme"], next=target)
             assert response.headers["location"] == "/ui/"
 
 
@@ -85,7 +84,7 @@ def test_a_revoked_key_ends_its_dashboard_session(engine: Engine, acme: TestClie
 
 def test_over_https_the_cookie_is_secure_and_pages_cannot_be_framed(engine: Engine) -> None:
     with TestClient(engine.app, base_url="https://dashboard.example") as client:
-        response = client.post("/ui/login", data={"key": engine.keys["acme"]}, follow_redirects=False)
+        response = post_login(client, engine.keys["acme"])
         assert "secure" in response.headers["set-cookie"].lower()
         page = client.get("/ui/")
         assert page.headers["x-frame-options"] == "DENY"

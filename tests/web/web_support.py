@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import queue
+import re
 import threading
 import time
 from dataclasses import dataclass, field
@@ -22,6 +23,9 @@ from tenantwatch.engine.config import EngineConfig
 from tenantwatch.engine.server import load_engine_spec
 from tenantwatch.engine.store import Store
 from tenantwatch.spec import Spec
+from tests.conftest import ARTIFACTS as TEST_ARTIFACTS
+
+ARTIFACTS = TEST_ARTIFACTS / "web"  # screenshots of the browser tests
 
 # tenants of the reference spec the engine ships
 TENANT_KEYS = {"acme": "alice", "globex": "bob"}
@@ -89,8 +93,24 @@ def webhook(alerts: list[dict[str, Any]]) -> dict[str, Any]:
             "externalURL": "http://127.0.0.1:9093", "alerts": alerts}
 
 
-def login(client: TestClient, key: str) -> None:
-    response = client.post("/ui/login", data={"key": key}, follow_redirects=False)
+LOGIN_TOKEN = re.compile(r'name="csrf" value="([^"]+)"')
+
+
+def login_token(page: str) -> str:
+    """The login form's CSRF token (bound to the login cookie the same answer set)."""
+    found = LOGIN_TOKEN.search(page)
+    assert found, "the login form carries no CSRF token"
+    return found.group(1)
+
+
+def post_login(client: TestClient | httpx.Client, key: str, **fields: str) -> httpx.Response:
+    """Log in as a browser does: open the form (cookie and token), then post it with the key."""
+    token = login_token(client.get("/ui/login").text)
+    return client.post("/ui/login", data={"key": key, "csrf": token, **fields}, follow_redirects=False)
+
+
+def login(client: TestClient | httpx.Client, key: str) -> None:
+    response = post_login(client, key)
     assert response.status_code == 303, response.text
 
 
@@ -118,8 +138,7 @@ class EventStream:
 
     def __init__(self, url: str, key: str) -> None:
         self.client = httpx.Client(base_url=url, timeout=httpx.Timeout(10, read=None))
-        response = self.client.post("/ui/login", data={"key": key}, follow_redirects=False)
-        assert response.status_code == 303
+        login(self.client, key)
         self.events: queue.Queue[tuple[str, Any]] = queue.Queue()
         self.stopped = threading.Event()
         threading.Thread(target=self._read, daemon=True).start()
@@ -149,3 +168,14 @@ class EventStream:
     def close(self) -> None:
         self.stopped.set()
         self.client.close()
+
+
+def browser_log_in(page: Any, served: ServedApp, key: str) -> None:
+    """Log in through the form in the browser, from a page that needs a session."""
+    page.goto(f"{served.url}/ui/incidents")
+    assert "/ui/login" in page.url
+    page.screenshot(path=str(ARTIFACTS / "login.png"))
+    page.fill("#key", key)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{served.url}/ui/incidents")
+    assert key not in page.url

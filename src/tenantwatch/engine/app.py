@@ -10,6 +10,7 @@ App state, for routes and for the web dashboard (tenantwatch.web, included when 
                          yields {"type": "incident", "id", "tenant", "status", "kind"} dicts,
                          and {"type": "key", "id"} when a key is revoked
 - `app.state.engine`     the EngineService (intake, incidents, acknowledge, resolve)
+- `app.state.auth_limiter` the FailedAuthLimiter that API keys and the dashboard's login share
 - `app.state.scheduler`, `app.state.metrics`, `app.state.clock`
 """
 
@@ -24,7 +25,7 @@ from typing import AsyncIterator
 from fastapi import FastAPI
 
 from tenantwatch import __version__, conventions
-from tenantwatch.engine.api import errors
+from tenantwatch.engine.api import errors, security
 from tenantwatch.engine.api.routes import alertmanager, audit, health, incidents, keys
 from tenantwatch.engine.api.timing import RequestTimer
 from tenantwatch.engine.auth import verify_key
@@ -39,14 +40,14 @@ from tenantwatch.engine.usecases import EngineService
 
 
 def _include_web(app: FastAPI) -> None:
-    """The dashboard is optional: included when tenantwatch.web provides a router."""
+    """The dashboard (and the API docs page) is optional: installed when tenantwatch.web is there."""
     try:
         web = importlib.import_module("tenantwatch.web")
     except ImportError:
         return
-    router = getattr(web, "router", None)
-    if router is not None:
-        app.include_router(router)
+    install = getattr(web, "install", None)
+    if install is not None:
+        install(app)
 
 
 def create_app(config: EngineConfig, store: Store, *, clock: Clock | None = None,
@@ -70,7 +71,7 @@ def create_app(config: EngineConfig, store: Store, *, clock: Clock | None = None
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
 
-    app = FastAPI(title="tenantwatch engine", version=__version__, lifespan=lifespan,
+    app = FastAPI(title="tenantwatch engine", version=__version__, lifespan=lifespan, docs_url=None, redoc_url=None,
                   description="Alertmanager intake, incidents, escalation and notifications, per tenant.")
     app.state.store, app.state.config, app.state.spec, app.state.clock = store, config, config.spec, clock
     app.state.metrics, app.state.events, app.state.scheduler = metrics, events, scheduler
@@ -82,4 +83,5 @@ def create_app(config: EngineConfig, store: Store, *, clock: Clock | None = None
         app.include_router(module.router, prefix=conventions.ENGINE_API_PREFIX)
     _include_web(app)
     app.add_middleware(RequestTimer, metrics=metrics)
+    security.install(app, config)
     return app

@@ -17,6 +17,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from tenantwatch.exitcodes import ExitCode, fail
+from tenantwatch.engine.api.ratelimit import DEFAULT_OVERALL, DEFAULT_PER_CLIENT, AuthLimits
 from tenantwatch.spec.units import parse_duration
 
 if TYPE_CHECKING:
@@ -72,6 +73,10 @@ def serve(
     retention_days: Optional[float] = typer.Option(None, "--retention-days", min=0, help="Delete resolved incidents and audit entries older than this."),
     tick: float = typer.Option(1.0, "--tick", min=0.01, help="Seconds between scheduler passes (escalations, retries)."),
     correlation_window: str = typer.Option("5m", "--correlation-window", help="Alerts this close in time may join one incident."),
+    trusted_proxy: Optional[list[str]] = typer.Option(None, "--trusted-proxy", help="A reverse proxy (address or CIDR network) whose X-Forwarded-For and X-Forwarded-Proto are believed; repeat for more. Default: 127.0.0.1."),
+    auth_failures_per_client: int = typer.Option(DEFAULT_PER_CLIENT, "--auth-failures-per-client", min=1, help="Wrong keys one client may try per window before it gets 429."),
+    auth_failures_global: int = typer.Option(DEFAULT_OVERALL, "--auth-failures-global", min=1, help="Wrong keys all clients together may try per window before 429."),
+    auth_failure_window: str = typer.Option("1m", "--auth-failure-window", help="The window of both limits on wrong keys."),
 ) -> None:
     """Run the engine: Alertmanager webhook, incidents, escalation, notifications, API.
 
@@ -79,7 +84,9 @@ def serve(
 
     * `tenantwatch serve` (reference spec, ./tenantwatch.db, http://127.0.0.1:8080/docs)
     * `tenantwatch serve --spec platform.yaml --db postgresql+psycopg://tw@db:5432/tenantwatch --host 0.0.0.0`
+    * `tenantwatch serve --trusted-proxy 10.0.0.0/8` (behind a TLS proxy: Secure cookies, real client addresses)
     """
+    from tenantwatch.engine.api.proxies import DEFAULT_TRUSTED_PROXIES, parse_networks
     from tenantwatch.engine.server import serve as run
     from tenantwatch.engine.store import StoreError
     from tenantwatch.spec import SpecError
@@ -89,14 +96,30 @@ def serve(
     except ValueError as exc:
         raise fail(f"--correlation-window: {exc}", ExitCode.INVALID)
     try:
+        limits = AuthLimits(auth_failures_per_client, auth_failures_global, _positive_duration(auth_failure_window))
+    except ValueError as exc:
+        raise fail(f"--auth-failure-window: {exc}", ExitCode.INVALID)
+    proxies = tuple(trusted_proxy or DEFAULT_TRUSTED_PROXIES)
+    try:
+        parse_networks(proxies)
+    except ValueError as exc:
+        raise fail(f"--trusted-proxy: {exc}", ExitCode.INVALID)
+    try:
         run(spec_path=spec, db_url=db, host=host, port=port, retention_days=retention_days, tick_interval=tick,
-            correlation_window=window)
+            correlation_window=window, trusted_proxies=proxies, auth_limits=limits)
     except SpecError as exc:
         for issue in exc.issues:
             err.print(f"{issue.path}: {issue.message}", markup=False, highlight=False)
         raise fail(f"{spec or 'reference spec'}: invalid spec", ExitCode.INVALID)
     except StoreError as exc:
         raise fail(str(exc))
+
+
+def _positive_duration(text: str) -> float:
+    seconds = parse_duration(text)
+    if seconds <= 0:
+        raise ValueError(f"expected a duration above zero (e.g. 1m), got {text!r}")
+    return seconds
 
 
 @keys_app.command("create")

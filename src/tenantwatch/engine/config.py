@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import cached_property
 
+from tenantwatch.engine.api.proxies import DEFAULT_TRUSTED_PROXIES
+from tenantwatch.engine.api.ratelimit import AuthLimits
 from tenantwatch.spec.models import Spec
 from tenantwatch.topology import Topology
 
@@ -24,6 +26,8 @@ class EngineConfig:
     backoff_max: float = 300.0
     environ: dict[str, str] = field(default_factory=dict, repr=False)  # where env: secrets resolve
     intake_tokens: tuple[str, ...] = field(default=(), repr=False)  # e.g. the spec's intake_key_file
+    trusted_proxies: tuple[str, ...] = DEFAULT_TRUSTED_PROXIES  # whose X-Forwarded-For/-Proto count
+    auth_limits: AuthLimits = AuthLimits()  # failed authentications before 429
 
     @cached_property
     def topology(self) -> Topology:

@@ -10,6 +10,8 @@ import logging
 import os
 from pathlib import Path
 
+from tenantwatch.engine.api.proxies import DEFAULT_TRUSTED_PROXIES
+from tenantwatch.engine.api.ratelimit import AuthLimits
 from tenantwatch.engine.config import DEFAULT_CORRELATION_WINDOW, EngineConfig
 from tenantwatch.engine.store import open_store
 from tenantwatch.spec import Spec, load_spec
@@ -32,7 +34,8 @@ def intake_tokens(spec: Spec) -> tuple[str, ...]:
 
 
 def serve(*, spec_path: Path | None, db_url: str | None, host: str, port: int, retention_days: float | None,
-          tick_interval: float, correlation_window: float = DEFAULT_CORRELATION_WINDOW) -> None:
+          tick_interval: float, correlation_window: float = DEFAULT_CORRELATION_WINDOW,
+          trusted_proxies: tuple[str, ...] = DEFAULT_TRUSTED_PROXIES, auth_limits: AuthLimits = AuthLimits()) -> None:
     import uvicorn
 
     from tenantwatch.engine.app import create_app
@@ -40,9 +43,12 @@ def serve(*, spec_path: Path | None, db_url: str | None, host: str, port: int, r
     spec = load_engine_spec(spec_path)
     store = open_store(db_url)
     config = EngineConfig(spec=spec, correlation_window=correlation_window, tick_interval=tick_interval,
-                          retention_days=retention_days, environ=dict(os.environ), intake_tokens=intake_tokens(spec))
+                          retention_days=retention_days, environ=dict(os.environ), intake_tokens=intake_tokens(spec),
+                          trusted_proxies=trusted_proxies, auth_limits=auth_limits)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
-        uvicorn.run(create_app(config, store), host=host, port=port, log_level="info", access_log=False)
+        # the app itself reads X-Forwarded-* from its trusted proxies only (api/proxies.py)
+        uvicorn.run(create_app(config, store), host=host, port=port, log_level="info", access_log=False,
+                    proxy_headers=False)
     finally:
         store.close()

@@ -17,18 +17,27 @@ from fastapi.responses import FileResponse, JSONResponse
 from starlette.responses import Response
 
 from tenantwatch import conventions
-from tenantwatch.web import prometheus
+from tenantwatch.web import docs, prometheus
 from tenantwatch.web.engine_api import EngineApi, EngineError
+from tenantwatch.web.inputs import incident_number
 from tenantwatch.web.sessions import current_session
 from tenantwatch.web.signals import (DEFAULT_PREFIX, SIGNALS, SignalError, build_queries, check_tenant_id,
                                      parse_range)
+from tenantwatch.web.views import error
 
 router = APIRouter()
 STATIC = (Path(__file__).parent / "static").resolve()
 
 
-def error(status: int, code: str, message: str) -> JSONResponse:
-    return JSONResponse({"error": {"code": code, "message": message}}, status_code=status)
+def _static_files() -> dict[str, Path]:
+    """Every file the dashboard serves, by its URL name: its own folder (not Python files)
+    and the API docs' pinned assets. Requests are looked up here, never joined to a path."""
+    own = {p.relative_to(STATIC).as_posix(): p for p in STATIC.rglob("*")
+           if p.is_file() and p.suffix not in (".py", ".pyc")}
+    return {**own, **{f"{docs.VENDOR}/{name}": path for name, path in docs.pinned_assets().items()}}
+
+
+STATIC_FILES = _static_files()
 
 
 def _metrics_prefix(request: Request) -> str:
@@ -82,24 +91,29 @@ async def series(request: Request, signal: str = "", range: str = "1h", tenant: 
 
 
 @router.get("/ui/api/incidents/{incident_id}", include_in_schema=False)
-async def incident(request: Request, incident_id: int) -> Response:
+async def incident(request: Request, incident_id: str) -> Response:
     """One incident as the engine shows it to the viewer's key (for live refresh of the detail page)."""
     session = await current_session(request)
     if session is None:
         return error(401, "unauthenticated", "log in first")
+    number = incident_number(incident_id)
+    if number is None:
+        return error(404, "not_found", "no such incident")
     try:
-        body: Any = await EngineApi(request, session.key).incident(incident_id)
+        body: Any = await EngineApi(request, session.key).incident(number)
     except EngineError as exc:
-        if exc.status in (403, 404):
-            return error(404, "not_found", f"incident {incident_id} not found")
+        if exc.status == 401:
+            return error(401, "unauthenticated", "log in again")
+        if 400 <= exc.status < 500:
+            return error(404, "not_found", f"incident {number} not found")
         return error(502, "engine_error", str(exc))
     return JSONResponse(body)
 
 
 @router.get("/ui/static/{name:path}", include_in_schema=False)
 async def static_file(name: str) -> Response:
-    """The dashboard's own CSS/JS and the vendored uPlot; nothing outside the static folder."""
-    path = (STATIC / name).resolve()
-    if not path.is_file() or STATIC not in path.parents or path.name == "__init__.py":
+    """The dashboard's own CSS/JS, the vendored uPlot and the API docs' assets; nothing else."""
+    path = STATIC_FILES.get(name)
+    if path is None:
         return error(404, "not_found", "no such file")
     return FileResponse(path, headers={"Cache-Control": "public, max-age=3600"})

@@ -7,29 +7,66 @@ incidents that affect it). So an event about another tenant can at most cause a 
 never reach the browser. Without a broadcaster the stream polls.
 
 Events: `snapshot` (all visible incidents, on connect), `incident` (one that is new or
-changed), `logout` (the key stopped working: every pass re-reads with the key, and a key
-revoked through the API wakes every stream at once).
+changed), `logout` (the session ended: logged out, or its key revoked - through the API,
+which wakes every stream at once, or on the command line of another process, which the
+stream notices within KEY_CHECK_SECONDS, as it checks its session that often while idle).
+
+A session holds at most MAX_STREAMS_PER_SESSION streams at a time (429 beyond), so one
+user cannot tie up the engine's connections and wake-ups.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+import threading
 from contextlib import asynccontextmanager
 from typing import Any, AsyncIterator, Awaitable, Callable
 
 from fastapi import APIRouter, Request
 from fastapi.responses import StreamingResponse
+from starlette.background import BackgroundTask
 from starlette.responses import Response
 
 from tenantwatch.conventions import PLATFORM_TENANT
-from tenantwatch.web.api import error
 from tenantwatch.web.engine_api import EngineApi, EngineError
-from tenantwatch.web.sessions import Session, current_session
+from tenantwatch.web.sessions import Session, current_session, still_valid
+from tenantwatch.web.views import error
 
 router = APIRouter()
 POLL_SECONDS = 1.0  # without a broadcaster
 SAFETY_POLL_SECONDS = 30.0  # with one, in case an event was dropped by a full queue
+KEY_CHECK_SECONDS = 1.0  # an idle stream checks its session and key this often
+MAX_STREAMS_PER_SESSION = 4
+RETRY_AFTER_SECONDS = 5
+
+
+class StreamSlots:
+    """How many event streams each session has open; `take` refuses past the limit."""
+
+    def __init__(self, limit: int = MAX_STREAMS_PER_SESSION) -> None:
+        self.limit = limit
+        self._open: dict[str, int] = {}
+        self._lock = threading.Lock()
+
+    def take(self, sid: str) -> Callable[[], None] | None:
+        """A slot's release function (safe to call twice), or None when the session has no slot left."""
+        with self._lock:
+            if self._open.get(sid, 0) >= self.limit:
+                return None
+            self._open[sid] = self._open.get(sid, 0) + 1
+        released = threading.Event()
+
+        def release() -> None:
+            with self._lock:
+                if released.is_set():
+                    return
+                released.set()
+                self._open[sid] -= 1
+                if not self._open[sid]:
+                    del self._open[sid]
+
+        return release
 
 
 def sse(event: str, data: Any) -> str:
@@ -37,22 +74,27 @@ def sse(event: str, data: Any) -> str:
 
 
 @asynccontextmanager
-async def wakeups(request: Request, session: Session) -> AsyncIterator[Callable[[], Awaitable[None]]]:
-    """A function that returns when something may have changed for the viewer."""
+async def wakeups(request: Request, session: Session) -> AsyncIterator[Callable[[float], Awaitable[bool]]]:
+    """`await wait(seconds)`: True as soon as something may have changed for the viewer,
+    False when `seconds` passed without."""
     broadcaster = getattr(request.app.state, "events", None)
     if broadcaster is None:
-        yield lambda: asyncio.sleep(getattr(request.app.state, "web_poll_seconds", POLL_SECONDS))
+        async def poll(_: float) -> bool:
+            await asyncio.sleep(getattr(request.app.state, "web_poll_seconds", POLL_SECONDS))
+            return True
+        yield poll
         return
     async with broadcaster.subscribe() as queue:
-        async def wait() -> None:
+        async def wait(seconds: float) -> bool:
             try:
-                while True:
-                    event = await asyncio.wait_for(queue.get(), SAFETY_POLL_SECONDS)
-                    tenant = event.get("tenant")  # what is sent is re-read with the key, and filtered, below
-                    if event.get("type") == "key" or tenant == PLATFORM_TENANT or session.viewer.can_see(tenant):
-                        return
-            except asyncio.TimeoutError:
-                return
+                async with asyncio.timeout(seconds):
+                    while True:
+                        event = await queue.get()
+                        tenant = event.get("tenant")  # what is sent is re-read with the key, and filtered, below
+                        if event.get("type") == "key" or tenant == PLATFORM_TENANT or session.viewer.can_see(tenant):
+                            return True
+            except TimeoutError:
+                return False
         yield wait
 
 
@@ -81,7 +123,22 @@ async def stream(request: Request, session: Session) -> AsyncIterator[str]:
                     seen[item.get("id")] = version
                 first = False
             yield ": alive\n\n"
-            await wait()
+            idle = 0.0
+            while idle < SAFETY_POLL_SECONDS and not await wait(KEY_CHECK_SECONDS):
+                idle += KEY_CHECK_SECONDS
+                if not await still_valid(request, session):
+                    yield sse("logout", {"message": "session ended"})
+                    return
+
+
+async def _holding(slot: Callable[[], None], events: AsyncIterator[str]) -> AsyncIterator[str]:
+    """The stream, giving its slot back when it ends (the response's background task gives it
+    back too, for a stream that never started)."""
+    try:
+        async for event in events:
+            yield event
+    finally:
+        slot()
 
 
 @router.get("/ui/events", include_in_schema=False)
@@ -89,5 +146,10 @@ async def events(request: Request) -> Response:
     session = await current_session(request)
     if session is None:
         return error(401, "unauthenticated", "log in first")
-    return StreamingResponse(stream(request, session), media_type="text/event-stream",
-                             headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
+    slot = request.app.state.web_streams.take(session.sid)
+    if slot is None:
+        return error(429, "too_many_streams", f"at most {MAX_STREAMS_PER_SESSION} live streams per session",
+                     {"Retry-After": str(RETRY_AFTER_SECONDS)})
+    return StreamingResponse(_holding(slot, stream(request, session)), media_type="text/event-stream",
+                             headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
+                             background=BackgroundTask(slot))

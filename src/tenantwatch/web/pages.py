@@ -14,18 +14,22 @@ from fastapi.responses import JSONResponse, RedirectResponse
 from starlette.responses import Response
 
 from tenantwatch.web import prometheus, reports, slo
-from tenantwatch.web.api import error
 from tenantwatch.web.engine_api import EngineApi, EngineError
+from tenantwatch.web.inputs import PageRoute, incident_number, same_origin
 from tenantwatch.web.login import csrf_ok
 from tenantwatch.web.sessions import COOKIE_NAME, Session, current_session, session_store
 from tenantwatch.web.signals import SIGNALS, SignalError, check_tenant_id
-from tenantwatch.web.views import page, to_login, visible_tenants
+from tenantwatch.web.views import error, page, to_login, visible_tenants
 
-router = APIRouter()
+router = APIRouter(route_class=PageRoute)
 
 
 class KeyRevoked(Exception):
     """The engine no longer accepts the session's key: the session ends."""
+
+
+def _not_found(request: Request, session: Session, incident_id: object) -> Response:
+    return page(request, "missing.html", session, status_code=404, message=f"Incident {incident_id} was not found.")
 
 
 def _refused(request: Request, session: Session, exc: EngineError, incident_id: int, doing: str) -> Response:
@@ -34,14 +38,15 @@ def _refused(request: Request, session: Session, exc: EngineError, incident_id: 
     if exc.status == 401:
         session_store(request).close(request.cookies.get(COOKIE_NAME))
         return to_login(request)
-    if exc.status in (404, 422):
-        return page(request, "missing.html", session, status_code=404, message=f"Incident {incident_id} was not found.")
+    if exc.status in (400, 404, 422):
+        return _not_found(request, session, incident_id)
     return page(request, "missing.html", session, status_code=exc.status if exc.status in (403, 409) else 502,
                 message=f"The engine refused to {doing} incident {incident_id}: {exc}")
 
 
-async def _incidents(request: Request, session: Session, **filters: str) -> tuple[list[dict[str, Any]], str | None, str | None]:
-    """A page of the viewer's incidents, the next page's cursor, and the engine's message if it refused."""
+async def _incidents(request: Request, session: Session, **filters: str) -> tuple[list[dict[str, Any]], str | None,
+                                                                                   EngineError | None]:
+    """A page of the viewer's incidents, the next page's cursor, and the engine's refusal if it refused."""
     try:
         items, cursor = await EngineApi(request, session.key).incident_page(**filters)
         return items, cursor, None
@@ -49,7 +54,7 @@ async def _incidents(request: Request, session: Session, **filters: str) -> tupl
         if exc.status == 401:
             session_store(request).close(request.cookies.get(COOKIE_NAME))
             raise KeyRevoked from None
-        return [], None, str(exc)
+        return [], None, exc
 
 
 async def unresolved_incidents(request: Request, session: Session) -> tuple[list[dict[str, Any]], str | None]:
@@ -58,7 +63,7 @@ async def unresolved_incidents(request: Request, session: Session) -> tuple[list
     for status in ("open", "acknowledged"):
         items, _, problem = await _incidents(request, session, status=status)
         found += items
-        problems += [problem] if problem else []
+        problems += [str(problem)] if problem else []
     return found, problems[0] if problems else None
 
 
@@ -115,16 +120,20 @@ async def incident_list(request: Request, status: str = "", severity: str = "", 
     except KeyRevoked:
         return to_login(request)
     older_url = f"/ui/incidents?{urlencode({**chosen, 'cursor': older})}" if older else None
-    return page(request, "incidents.html", session, incidents=incidents, filters=chosen, problem=problem,
-                older_url=older_url, paged=bool(cursor))
+    bad_filter = problem is not None and 400 <= problem.status < 500  # e.g. an unknown status or a forged cursor
+    return page(request, "incidents.html", session, status_code=400 if bad_filter else 200, incidents=incidents,
+                filters=chosen, problem=str(problem) if problem else None, older_url=older_url, paged=bool(cursor))
 
 
 @router.get("/ui/incidents/{incident_id}", include_in_schema=False)
-async def incident_detail(request: Request, incident_id: int) -> Response:
+async def incident_detail(request: Request, incident_id: str) -> Response:
     session = await current_session(request)
     if session is None:
         return to_login(request)
-    return await _incident_page(request, session, incident_id)
+    number = incident_number(incident_id)
+    if number is None:
+        return _not_found(request, session, incident_id[:32])
+    return await _incident_page(request, session, number)
 
 
 async def _incident_page(request: Request, session: Session, incident_id: int, status_code: int = 200,
@@ -148,24 +157,27 @@ def _detail_sections(incident: dict[str, Any]) -> dict[str, Any]:
 
 
 @router.post("/ui/incidents/{incident_id}/{action}", include_in_schema=False)
-async def incident_action(request: Request, incident_id: int, action: str, csrf: str = Form(""),
+async def incident_action(request: Request, incident_id: str, action: str, csrf: str = Form(""),
                           force: bool = Form(False)) -> Response:
     """Acknowledge or resolve. Resolving while alerts still fire shows the incident again with
     the engine's explanation and a "Resolve anyway" button (which sends `force`)."""
     session = await current_session(request)
     if session is None:
         return to_login(request)
-    if action not in ("ack", "resolve") or not csrf_ok(session, csrf):
+    if action not in ("ack", "resolve") or not csrf_ok(session, csrf) or not same_origin(request):
         return page(request, "missing.html", session, status_code=400,
-                    message="That action was refused (unknown action or expired form); reload the page and retry.")
+                    message="That action was refused (unknown action, expired form or another site); reload the page and retry.")
+    number = incident_number(incident_id)
+    if number is None:
+        return _not_found(request, session, incident_id[:32])
     api = EngineApi(request, session.key)
     try:
-        await api.act(incident_id, action, force=force)
+        await api.act(number, action, force=force)
     except EngineError as exc:
         if exc.code != "still_firing":
-            return _refused(request, session, exc, incident_id, action)
-        return await _incident_page(request, session, incident_id, status_code=409, still_firing=str(exc))
-    return RedirectResponse(f"/ui/incidents/{incident_id}", status_code=303)
+            return _refused(request, session, exc, number, action)
+        return await _incident_page(request, session, number, status_code=409, still_firing=str(exc))
+    return RedirectResponse(f"/ui/incidents/{number}", status_code=303)
 
 
 @router.get("/ui/charts", include_in_schema=False)

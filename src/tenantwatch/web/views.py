@@ -1,4 +1,5 @@
-"""Shared helpers of the HTML routes: templates, the login redirect, the viewer's tenants.
+"""Shared helpers of the dashboard's routes: templates, the JSON error shape, the login
+redirect, the viewer's tenants.
 
 Templates autoescape everything, so incident titles and alert labels (text that came from
 alerts, i.e. from outside) can never inject markup.
@@ -9,8 +10,9 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
-from fastapi.responses import RedirectResponse
+from fastapi.responses import JSONResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
 from starlette.requests import Request
 from starlette.responses import Response
@@ -19,9 +21,12 @@ from tenantwatch.web.sessions import Session
 
 HERE = Path(__file__).parent
 templates = Jinja2Templates(directory=str(HERE / "templates"))
-# Pages load only their own scripts and styles and cannot be framed by another site.
+# Pages load only their own scripts and styles, cannot be framed by another site, and no
+# injected <base> or <object> could redirect their links or run plugins.
+PAGE_POLICY = ("default-src 'self'; img-src 'self' data:; frame-ancestors 'none'; form-action 'self'; "
+               "base-uri 'none'; object-src 'none'")
 SECURITY_HEADERS = {
-    "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'; form-action 'self'",
+    "Content-Security-Policy": PAGE_POLICY,
     "X-Frame-Options": "DENY",
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "same-origin",
@@ -53,10 +58,14 @@ def page(request: Request, name: str, session: Session | None, status_code: int 
     return templates.TemplateResponse(request, name, context, status_code=status_code, headers=SECURITY_HEADERS)
 
 
+def error(status: int, code: str, message: str, headers: dict[str, str] | None = None) -> JSONResponse:
+    """The engine's error shape, for the dashboard's JSON routes."""
+    return JSONResponse({"error": {"code": code, "message": message}}, status_code=status, headers=headers)
+
+
 def to_login(request: Request) -> RedirectResponse:
     """Send an anonymous visitor to the login form, remembering only a local path to come back to."""
-    target = request.url.path
-    return RedirectResponse(f"/ui/login?next={target}", status_code=303)
+    return RedirectResponse(f"/ui/login?next={quote(request.url.path, safe='/')}", status_code=303)
 
 
 def visible_tenants(request: Request, session: Session, incidents: list[dict[str, Any]]) -> list[str]:

@@ -14,6 +14,7 @@ from fastapi import Depends, Query, Request
 from sqlalchemy.orm import Session
 
 from tenantwatch.engine.api.errors import ApiError
+from tenantwatch.engine.api.security import failed_authentication
 from tenantwatch.engine.auth import Principal
 from tenantwatch.engine.usecases import EngineService
 
@@ -25,8 +26,14 @@ def bearer_token(request: Request) -> str | None:
 
 
 def get_principal(request: Request) -> Principal:
-    principal = request.app.state.verify_key(bearer_token(request))
+    """The key's principal; a wrong key is counted by the failed-authentication limiter (429
+    with Retry-After past its limits), a valid one never reaches the limiter."""
+    token = bearer_token(request)
+    principal = request.app.state.verify_key(token)
     if principal is None:
+        if token and (retry_after := failed_authentication(request)) is not None:
+            raise ApiError(429, "too_many_failures", f"too many failed authentications; retry in {retry_after} s",
+                           {"Retry-After": str(retry_after)})
         raise ApiError(401, "unauthorized", "a valid API key is required (Authorization: Bearer <key>)",
                        {"WWW-Authenticate": "Bearer"})
     return principal
