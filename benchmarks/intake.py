@@ -85,7 +85,7 @@ class Processing:
 
 
 def measure(target: str, url: str, headers: dict[str, str], body: Callable[[int], Any], batch: int,
-            requests: int, concurrency: int, settle: Callable[[float], Processing] | None = None) -> Result:
+            requests: int, concurrency: int, settle: Callable[[float], Processing | None] | None = None) -> Result:
     """`settle(started)`, for the engine, waits for its backlog to empty and reads its lag."""
     bodies = [json.dumps(body(batch)).encode() for _ in range(requests)]  # built and encoded before the clock starts
     headers = {**headers, "Content-Type": "application/json"}
@@ -137,17 +137,20 @@ class EngineMetrics:
         return [(s.name, s.labels, s.value) for f in text_string_to_metric_families(text) for s in f.samples]
 
     def backlog(self) -> float:
-        return next(v for name, _, v in self._samples() if name == "tenantwatch_intake_backlog")
+        """0 for an engine without an intake log (it answered after processing)."""
+        return next((v for name, _, v in self._samples() if name == "tenantwatch_intake_backlog"), 0.0)
 
     def buckets(self) -> dict[float, float]:
         return {float(labels["le"]): v for name, labels, v in self._samples()
                 if name == "tenantwatch_intake_processing_lag_seconds_bucket"}
 
-    def settle(self, started: float, alerts: int) -> Processing:
+    def settle(self, started: float, alerts: int) -> Processing | None:
         while self.backlog() > 0:
             time.sleep(0.01)
         processed = alerts / (time.perf_counter() - started)
         now = self.buckets()
+        if not now:  # an engine without an intake log: processing was part of the answer
+            return None
         delta = {le: now[le] - self.baseline.get(le, 0.0) for le in now}
         self.baseline = now
         return Processing(bucket_quantile(0.5, delta) * 1000, bucket_quantile(0.99, delta) * 1000, processed)

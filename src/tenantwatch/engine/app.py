@@ -52,16 +52,20 @@ def _include_web(app: FastAPI) -> None:
 
 def create_app(config: EngineConfig, store: Store, *, clock: Clock | None = None,
                remediator: Remediator | None = None, run_scheduler: bool = True) -> FastAPI:
-    """The engine app. With run_scheduler=False (tests) nothing runs in the background and the
-    caller drives `app.state.scheduler.tick()` itself."""
+    """The engine app. With run_scheduler=False (tests) nothing runs in the background: the
+    webhook processes its alerts before answering and the caller drives
+    `app.state.scheduler.tick()` itself."""
     clock = clock or SystemClock()
     metrics = EngineMetrics(store)
     events = Broadcaster()
     remediator = remediator or default_remediator(config.spec, clock, config.environ, store)
     scheduler = Scheduler(store, config, clock, metrics, events, remediator)
+    engine = EngineService(store, config, clock, metrics, events, scheduler)
 
     @contextlib.asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        if run_scheduler:
+            engine.processor.start()  # replays what a crash left in the intake log first
         task = asyncio.create_task(scheduler.run()) if run_scheduler else None
         try:
             yield
@@ -70,13 +74,14 @@ def create_app(config: EngineConfig, store: Store, *, clock: Clock | None = None
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
+                engine.processor.stop()  # processes what was accepted before the stop
 
     app = FastAPI(title="tenantwatch engine", version=__version__, lifespan=lifespan, docs_url=None, redoc_url=None,
                   description="Alertmanager intake, incidents, escalation and notifications, per tenant.")
     app.state.store, app.state.config, app.state.spec, app.state.clock = store, config, config.spec, clock
     app.state.metrics, app.state.events, app.state.scheduler = metrics, events, scheduler
     app.state.verify_key = partial(verify_key, store, extra_intake=config.intake_tokens)
-    app.state.engine = EngineService(store, config, clock, metrics, events, scheduler)
+    app.state.engine = engine
     errors.install(app)
     app.include_router(health.router)
     for module in (alertmanager, incidents, audit, keys):

@@ -2,15 +2,14 @@
 
 `PrincipalDep`: the caller's key (401 without a valid one); `ReaderDep`: a tenant or admin key
 (403 for an intake key); `AdminDep`: an admin key; `EngineDep`: the EngineService;
-`SessionDep`: a read session; `TenantParam`: an optional `?tenant=` that a tenant key may only
-set to its own tenant (403 otherwise, never another tenant's data nor silently its own).
+`SessionDep`: a read session. (`TenantParam` and the other parameters are in params.py.)
 """
 
 from __future__ import annotations
 
 from typing import Annotated, Iterator
 
-from fastapi import Depends, Query, Request
+from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
 from tenantwatch.engine.api.errors import ApiError
@@ -60,20 +59,10 @@ def get_admin(principal: PrincipalDep) -> Principal:
 AdminDep = Annotated[Principal, Depends(get_admin)]
 
 
-def tenant_param(principal: ReaderDep, tenant: Annotated[str | None, Query(
-        max_length=64, description="A tenant id: an admin may name any tenant, a tenant key only its own (403 otherwise).")]
-        = None) -> str | None:
-    """The `tenant` query parameter, checked against the caller: an admin names any tenant, a
-    tenant key its own only."""
-    if tenant and not principal.is_admin and tenant != principal.tenant:
-        raise ApiError(403, "forbidden", f"a key of tenant {principal.tenant} may not ask for another tenant's data")
-    return tenant or None
 
 
-TenantParam = Annotated[str | None, Depends(tenant_param)]
-
-
-def get_engine(request: Request) -> EngineService:
+async def get_engine(request: Request) -> EngineService:
+    """Async: no worker-thread hop for a lookup (it runs on every webhook)."""
     return request.app.state.engine
 
 
