@@ -103,6 +103,7 @@ ENGINE_INTAKE_BACKLOG = "tenantwatch_intake_backlog"  # webhook requests accepte
 ENGINE_INCIDENTS_OPEN = "tenantwatch_incidents_open"  # labels: tenant, severity
 ENGINE_NOTIFICATIONS = "tenantwatch_notifications_total"  # labels: channel, outcome (sent|failed)
 ENGINE_NOTIFICATIONS_PENDING = "tenantwatch_notifications_pending"  # labels: channel; outbox backlog
+ENGINE_NOTIFICATIONS_OLDEST_PENDING = "tenantwatch_notifications_oldest_pending_seconds"  # labels: channel
 ENGINE_REMEDIATIONS = "tenantwatch_remediations_total"  # labels: action, outcome (ok|failed|dry_run|refused)
 ENGINE_SCHEDULER_HEARTBEAT = "tenantwatch_scheduler_last_run_timestamp_seconds"
 ENGINE_REQUEST_DURATION = "tenantwatch_http_request_duration_seconds"  # labels: route, method, code
@@ -299,6 +300,7 @@ ALERT_ENGINE_INTAKE_ERRORS = "TenantwatchIntakeErrors"
 ALERT_ENGINE_NOTIFICATIONS_FAILING = "TenantwatchNotificationsFailing"
 ALERT_ENGINE_SCHEDULER_STALE = "TenantwatchSchedulerStale"
 ALERT_ENGINE_INTAKE_BACKLOG = "TenantwatchIntakeBacklog"
+ALERT_ENGINE_NOTIFICATIONS_STUCK = "TenantwatchNotificationsStuck"
 WATCHDOG_SEVERITY = "none"
 
 

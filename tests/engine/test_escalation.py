@@ -153,9 +153,9 @@ def test_no_secret_in_logs_timeline_or_api_when_a_channel_fails(sqlite_store: St
     engine = build_engine(sqlite_store, spec, FakeClock(T0))
     with caplog.at_level("DEBUG"):
         engine.post([alert()])
-        for _ in range(10):
+        for _ in range(10):  # past the six hours a failing message is retried
             engine.tick()
-            engine.clock.advance(600)
+            engine.clock.advance(3600)
     [incident] = engine.incidents()
     failed = [e for e in incident["timeline"] if e["kind"] == "notify.failed"]
     assert failed and "slack-alerts" in failed[0]["detail"]

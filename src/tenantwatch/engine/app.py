@@ -56,7 +56,7 @@ def create_app(config: EngineConfig, store: Store, *, clock: Clock | None = None
     webhook processes its alerts before answering and the caller drives
     `app.state.scheduler.tick()` itself."""
     clock = clock or SystemClock()
-    metrics = EngineMetrics(store)
+    metrics = EngineMetrics(store, clock)
     events = Broadcaster()
     remediator = remediator or default_remediator(config.spec, clock, config.environ, store)
     scheduler = Scheduler(store, config, clock, metrics, events, remediator)

@@ -11,6 +11,7 @@ from tenantwatch.spec.models import Spec
 from tenantwatch.topology import Topology
 
 DEFAULT_CORRELATION_WINDOW = 300.0
+DEFAULT_NOTIFY_MAX_AGE = 6 * 3600.0  # outlives any realistic Slack/PagerDuty outage
 
 
 @dataclass(frozen=True)
@@ -21,7 +22,7 @@ class EngineConfig:
     correlation_window: float = DEFAULT_CORRELATION_WINDOW
     tick_interval: float = 1.0
     retention_days: float | None = None
-    max_attempts: int = 8  # notification attempts before a message is given up (and recorded)
+    notify_max_age: float = DEFAULT_NOTIFY_MAX_AGE  # a message still failing this long after it was queued is given up
     backoff_base: float = 5.0
     backoff_max: float = 300.0
     environ: dict[str, str] = field(default_factory=dict, repr=False)  # where env: secrets resolve

@@ -12,6 +12,7 @@ from prometheus_client.registry import Collector
 from sqlalchemy import func, select
 
 from tenantwatch import conventions
+from tenantwatch.engine.clock import Clock
 from tenantwatch.engine.notifications.backlog import OutboxBacklog
 from tenantwatch.engine.store import Store
 from tenantwatch.engine.store.models import Incident
@@ -39,7 +40,7 @@ class OpenIncidents(Collector):
 
 
 class EngineMetrics:
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, clock: Clock) -> None:
         self.registry = CollectorRegistry()
         r = self.registry
         self.alerts_received = Counter(_base(conventions.ENGINE_ALERTS_RECEIVED), "Alerts received on the webhook", ["status"], registry=r)
@@ -52,4 +53,4 @@ class EngineMetrics:
         self.intake_backlog = Gauge(conventions.ENGINE_INTAKE_BACKLOG, "Webhook requests accepted but not yet processed", registry=r)
         self.request_duration = Histogram(conventions.ENGINE_REQUEST_DURATION, "HTTP request latency", ["route", "method", "code"], registry=r)
         r.register(OpenIncidents(store))
-        r.register(OutboxBacklog(store))
+        r.register(OutboxBacklog(store, clock))

@@ -3,6 +3,9 @@ transaction (a slow channel never blocks intake), with the outcome recorded on t
 
 Because the row is marked `sent` in the same step that records the outcome, a channel that
 recovers gets each message exactly once, and a restart resends only what is still pending.
+A failing message is retried (backoff capped at `backoff_max`) until it is older than
+`notify_max_age`, so an outage of hours still ends in delivery; only then is it given up, on
+the timeline as `notify.failed`. A permanent failure (4xx, unknown channel) is given up at once.
 A channel that fails (5xx, timeout, network) is tried once per pass: its other due messages
 wait for the failed one's next attempt without spending an attempt of their own, so a hung
 endpoint costs one timeout per pass instead of one per message, and neither other channels
@@ -26,6 +29,7 @@ from tenantwatch.engine.incidents.timeline import ENGINE, Publish, recording
 from tenantwatch.engine.store.models import Incident, OutboxMessage
 from tenantwatch.engine.vocabulary import RISE_PREFIX, OutboxEvent, OutboxState, TimelineKind
 from tenantwatch.spec.models import Spec
+from tenantwatch.spec.units import format_duration
 
 if TYPE_CHECKING:
     from tenantwatch.engine.config import EngineConfig
@@ -136,10 +140,12 @@ def _record(store: Store, config: EngineConfig, item: Delivery, result: SendResu
             changes.note(session.get_one(Incident, item.incident_id), TimelineKind.NOTIFIED, ENGINE, what, now)
             return 1, None
         message.last_error = result.detail[:500]
-        if result.retryable and message.attempts < config.max_attempts:
+        age = now - message.queued_at
+        if result.retryable and age < dt.timedelta(seconds=config.notify_max_age):
             message.next_attempt_at = now + dt.timedelta(seconds=config.backoff(message.attempts))
             return 0, message.next_attempt_at
         message.state = OutboxState.FAILED
+        tried = format_duration(round(age.total_seconds()))
         changes.note(session.get_one(Incident, item.incident_id), TimelineKind.NOTIFY_FAILED, ENGINE,
-                     f"{what}: gave up after {message.attempts} attempt(s): {message.last_error}", now)
+                     f"{what}: gave up after {message.attempts} attempt(s) in {tried}: {message.last_error}", now)
         return 0, None

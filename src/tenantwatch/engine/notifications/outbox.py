@@ -52,7 +52,7 @@ def enqueue_trigger(session: Session, spec: Spec, incident: Incident, level: Esc
 def _queue(session: Session, incident_id: int, channels: list[str], event: str, level: str, now: dt.datetime) -> None:
     insert_rows(session, OutboxMessage, [
         {"incident_id": incident_id, "channel": name, "event": event, "level": level, "state": OutboxState.PENDING,
-         "attempts": 0, "next_attempt_at": now} for name in channels], conflict=("incident_id", "channel", "event", "level"))
+         "attempts": 0, "queued_at": now, "next_attempt_at": now} for name in channels], conflict=("incident_id", "channel", "event", "level"))
 
 
 def _told(session: Session, incident_id: int) -> list[str]:

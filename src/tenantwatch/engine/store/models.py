@@ -131,7 +131,8 @@ class OutboxMessage(Base):
 
     __tablename__ = "outbox"
     __table_args__ = (UniqueConstraint("incident_id", "channel", "event", "level", name="uq_outbox_message"),
-                      Index("ix_outbox_state_next", "state", "next_attempt_at"))
+                      Index("ix_outbox_state_next", "state", "next_attempt_at"),
+                      Index("ix_outbox_state_channel_queued", "state", "channel", "queued_at"))
     id: Mapped[int] = mapped_column(primary_key=True)
     incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"))
     channel: Mapped[str] = mapped_column(String(200))
@@ -139,6 +140,7 @@ class OutboxMessage(Base):
     level: Mapped[str] = mapped_column(String(4))
     state: Mapped[str] = mapped_column(String(16))  # pending | sent | failed
     attempts: Mapped[int] = mapped_column(Integer, default=0)
+    queued_at: Mapped[dt.datetime]  # its age decides when delivery is given up
     next_attempt_at: Mapped[dt.datetime]
     last_error: Mapped[str | None] = mapped_column(Text)
     sent_at: Mapped[dt.datetime | None]

@@ -21,6 +21,9 @@ HEARTBEAT_MIN_AGE = 60.0  # the engine's scheduler ticks on its own clock, even 
 FIRST_SCRAPES = 3
 
 INTAKE_BACKLOG_LIMIT = 500.0  # webhook requests waiting in the intake log (normally 0)
+# A notification still waiting after this long means its channel is down (a healthy one takes
+# it within a pass); the age grows for the whole outage, unlike the failure rate between retries.
+NOTIFICATIONS_STUCK_AFTER = 900.0
 
 
 def node_alerts(r: Recorder) -> list[AlertDef]:
@@ -102,5 +105,15 @@ def pipeline_alerts(r: Recorder) -> list[AlertDef]:
             "the engine accepts alerts faster than it processes them.",
             Level(c.ENGINE_INTAKE_BACKLOG), threshold=INTAKE_BACKLOG_LIMIT, bad=10 * INTAKE_BACKLOG_LIMIT, good=0.0,
             hold=300, static_labels=PLATFORM,
+        ),
+        AlertDef(
+            c.ALERT_ENGINE_NOTIFICATIONS_STUCK, "errors", "critical",
+            f"max by (channel) ({c.ENGINE_NOTIFICATIONS_OLDEST_PENDING})", ("channel",),
+            "Notifications to {channel} are stuck",
+            "The oldest notification waiting for channel {channel} was queued {value} ago (alert above {objective}); "
+            "the engine keeps retrying until the channel takes it.",
+            Level(c.ENGINE_NOTIFICATIONS_OLDEST_PENDING), threshold=NOTIFICATIONS_STUCK_AFTER,
+            bad=4 * NOTIFICATIONS_STUCK_AFTER, good=0.0, formats=("humanizeDuration", "humanizeDuration"),
+            hold=60, static_labels=PLATFORM, sample_labels={"channel": "slack-alerts"},
         ),
     ]
