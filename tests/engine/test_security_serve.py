@@ -182,7 +182,8 @@ def test_a_key_revoked_on_the_command_line_ends_every_dashboard_route_at_once(tm
             session.close()
 
 
-@pytest.mark.parametrize("option, value", [("--auth-failures-per-client", "0"), ("--auth-failure-window", "soon")])
+@pytest.mark.parametrize("option, value", [("--auth-failures-per-client", "0"), ("--auth-failure-window", "soon"),
+                                           ("--notify-max-age", "0s"), ("--notify-max-age", "forever")])
 def test_bad_limit_options_are_refused_with_their_name(tmp_path: Path, option: str, value: str) -> None:
     result = cli("serve", "--db", db_url(tmp_path), option, value)
     assert result.returncode == 2 and option in result.stderr

@@ -77,6 +77,7 @@ def serve(
     auth_failures_per_client: int = typer.Option(DEFAULT_PER_CLIENT, "--auth-failures-per-client", min=1, help="Wrong keys one client may try per window before it gets 429."),
     auth_failures_global: int = typer.Option(DEFAULT_OVERALL, "--auth-failures-global", min=1, help="Wrong keys all clients together may try per window before 429."),
     auth_failure_window: str = typer.Option("1m", "--auth-failure-window", help="The window of both limits on wrong keys."),
+    notify_max_age: str = typer.Option("6h", "--notify-max-age", help="A notification still failing this long after it was queued is given up (notify.failed)."),
 ) -> None:
     """Run the engine: Alertmanager webhook, incidents, escalation, notifications, API.
 
@@ -99,6 +100,10 @@ def serve(
         limits = AuthLimits(auth_failures_per_client, auth_failures_global, _positive_duration(auth_failure_window))
     except ValueError as exc:
         raise fail(f"--auth-failure-window: {exc}", ExitCode.INVALID)
+    try:
+        max_age = _positive_duration(notify_max_age)
+    except ValueError as exc:
+        raise fail(f"--notify-max-age: {exc}", ExitCode.INVALID)
     proxies = tuple(trusted_proxy or DEFAULT_TRUSTED_PROXIES)
     try:
         parse_networks(proxies)
@@ -106,7 +111,7 @@ def serve(
         raise fail(f"--trusted-proxy: {exc}", ExitCode.INVALID)
     try:
         run(spec_path=spec, db_url=db, host=host, port=port, retention_days=retention_days, tick_interval=tick,
-            correlation_window=window, trusted_proxies=proxies, auth_limits=limits)
+            correlation_window=window, trusted_proxies=proxies, auth_limits=limits, notify_max_age=max_age)
     except SpecError as exc:
         for issue in exc.issues:
             err.print(f"{issue.path}: {issue.message}", markup=False, highlight=False)

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from tenantwatch.engine.api.proxies import DEFAULT_TRUSTED_PROXIES
 from tenantwatch.engine.api.ratelimit import AuthLimits
-from tenantwatch.engine.config import DEFAULT_CORRELATION_WINDOW, EngineConfig
+from tenantwatch.engine.config import DEFAULT_CORRELATION_WINDOW, DEFAULT_NOTIFY_MAX_AGE, EngineConfig
 from tenantwatch.engine.store import open_store
 from tenantwatch.spec import Spec, load_spec
 
@@ -38,7 +38,8 @@ def intake_tokens(spec: Spec) -> tuple[str, ...]:
 
 def serve(*, spec_path: Path | None, db_url: str | None, host: str, port: int, retention_days: float | None,
           tick_interval: float, correlation_window: float = DEFAULT_CORRELATION_WINDOW,
-          trusted_proxies: tuple[str, ...] = DEFAULT_TRUSTED_PROXIES, auth_limits: AuthLimits = AuthLimits()) -> None:
+          trusted_proxies: tuple[str, ...] = DEFAULT_TRUSTED_PROXIES, auth_limits: AuthLimits = AuthLimits(),
+          notify_max_age: float = DEFAULT_NOTIFY_MAX_AGE) -> None:
     import uvicorn
 
     from tenantwatch.engine.app import create_app
@@ -47,7 +48,7 @@ def serve(*, spec_path: Path | None, db_url: str | None, host: str, port: int, r
     store = open_store(db_url)
     config = EngineConfig(spec=spec, correlation_window=correlation_window, tick_interval=tick_interval,
                           retention_days=retention_days, environ=dict(os.environ), intake_tokens=intake_tokens(spec),
-                          trusted_proxies=trusted_proxies, auth_limits=auth_limits)
+                          trusted_proxies=trusted_proxies, auth_limits=auth_limits, notify_max_age=notify_max_age)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     # The event loop answering webhooks shares the interpreter lock with the intake processor:
     # a shorter switch interval lets it in sooner (default 5 ms per hand-over).
