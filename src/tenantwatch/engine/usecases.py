@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-
 from dataclasses import dataclass
 from functools import partial
 from typing import Any, Callable

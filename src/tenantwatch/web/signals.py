@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from string import Template
 
 from tenantwatch import conventions
-from tenantwatch.spec.units import DNS_LABEL, MAX_ID_LENGTH, parse_duration
+from tenantwatch.spec.units import MAX_ID_LENGTH, label_problem, parse_duration
 
 MIN_RANGE = 60.0
 MAX_RANGE = 7 * 86400.0
@@ -91,7 +91,7 @@ class SignalError(ValueError):
 
 def check_tenant_id(tenant: str) -> str:
     """The tenant id, if it is a DNS-1123 label; anything else could escape the quotes."""
-    if not (0 < len(tenant) <= MAX_ID_LENGTH and DNS_LABEL.match(tenant)):
+    if label_problem(tenant, MAX_ID_LENGTH) is not None:
         raise SignalError("tenant: expected a tenant id (lowercase letters, digits and '-')")
     return tenant
 

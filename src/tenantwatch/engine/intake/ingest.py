@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Iterable
+from typing import TYPE_CHECKING, Iterable, TypeVar
 
 from sqlalchemy import bindparam, select, tuple_, update
 from sqlalchemy.orm import Session
@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from tenantwatch.engine.config import EngineConfig
 
 LOOKUP_CHUNK = 500
+T = TypeVar("T")
 _NO_END = dt.datetime(1900, 1, 1, tzinfo=dt.timezone.utc)  # Alertmanager sends 0001-01-01 for "no end"
 
 
@@ -68,7 +69,7 @@ _STORED = (select(Alert.tenant, Alert.fingerprint, Alert.starts_at, Alert.status
            .where(Alert.fingerprint.in_(bindparam("fingerprints", expanding=True))))
 
 
-def _chunks(items: list[str]) -> list[list[str]]:
+def _chunks(items: list[T]) -> list[list[T]]:
     """Bounded IN lists: databases limit the number of parameters of one statement."""
     return [items[start:start + LOOKUP_CHUNK] for start in range(0, len(items), LOOKUP_CHUNK)]
 
@@ -124,8 +125,8 @@ def ingest(session: Session, payload: WebhookIn, *, who: str, now: dt.datetime, 
 def _resolve(session: Session, config: EngineConfig, keys: list[Identity], alerts: dict[Identity, NewAlert], *,
              who: str, now: dt.datetime, changes: IncidentChanges) -> int:
     identity = tuple_(Alert.tenant, Alert.fingerprint, Alert.starts_at)
-    found = [alert for start in range(0, len(keys), LOOKUP_CHUNK) for alert in session.scalars(
-        select(Alert).where(identity.in_(keys[start:start + LOOKUP_CHUNK]), Alert.status == AlertStatus.FIRING))]
+    found = [alert for chunk in _chunks(keys) for alert in session.scalars(
+        select(Alert).where(identity.in_(chunk), Alert.status == AlertStatus.FIRING))]
     incidents: set[Incident] = set()
     for alert in found:
         alert.status = AlertStatus.RESOLVED

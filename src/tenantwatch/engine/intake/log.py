@@ -85,11 +85,11 @@ class IntakeLog:
         self.engine, self._owns_engine = engine, owns_engine
         LOG.create_all(engine)
         self._queue: queue.SimpleQueue[Pending | None] = queue.SimpleQueue()
-        self._writer = threading.Thread(target=self._write_forever, name="intake-log", daemon=True)
-        self._writer.start()
         self.appended = threading.Condition()
         self._last_append = 0.0
         self.last_id = self._max_id()
+        self._writer = threading.Thread(target=self._write_forever, name="intake-log", daemon=True)
+        self._writer.start()
 
     def append(self, accepted_at: dt.datetime, who: str, body: bytes,
                announce: Callable[[int], None] | None = None) -> Future[int]:

@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, model_validat
 from pydantic_core import PydanticCustomError
 
 from tenantwatch import conventions
-from tenantwatch.spec.units import DNS_LABEL, MAX_LABEL_LENGTH
+from tenantwatch.spec.units import MAX_LABEL_LENGTH, label_problem
 
 MAX_BODY_BYTES = 10 * 1024 * 1024
 _UTC_OFFSET = dt.timedelta(0)
@@ -32,7 +32,7 @@ def tenant_problem(value: str | None) -> str | None:
     """Why a tenant label cannot be stored: it goes into PromQL selectors, namespaces and URLs."""
     if not value:
         return f"label {conventions.TENANT!r} is required"
-    if len(value) > MAX_LABEL_LENGTH or not DNS_LABEL.fullmatch(value):
+    if label_problem(value) is not None:  # its message repeats the value: ours does not
         return (f"expected a tenant id: a DNS-1123 label (lowercase letters, digits and '-', starting and ending "
                 f"with a letter or digit), at most {MAX_LABEL_LENGTH} characters")
     return None

@@ -130,8 +130,9 @@ class IntakeProcessor:
             entries = _bounded(self.log.after(self.position, limit))
             if not entries:
                 return 0
-            with self._processed:
-                wanted, parsed = set(self._wanted), dict(self._parsed)
+            with self._processed:  # this pass's share, not copies of everything pending
+                wanted = {e.id for e in entries if e.id in self._wanted}
+                parsed = {e.id: self._parsed[e.id] for e in entries if e.id in self._parsed}
             done: list[tuple[Chunk, IntakeResult]] = []
             now = self.now()
             with self.store.write() as session:
