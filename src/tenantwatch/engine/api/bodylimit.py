@@ -7,7 +7,7 @@ with 413 at once and never buffered beyond the cap.
 
 from __future__ import annotations
 
-from typing import Any, Awaitable, Callable
+from typing import Any, AsyncIterator, Awaitable, Callable
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -53,20 +53,34 @@ class BodyLimit:
 
     async def _read(self, scope: dict[str, Any], receive: Any) -> bytes | None:
         """The whole body, or None as soon as it is known to exceed the limit."""
-        declared = dict(scope.get("headers", [])).get(b"content-length", b"")
-        if declared.isdigit() and int(declared) > self.limit:
+        declared = dict(scope.get("headers", [])).get(b"content-length")
+        return await read_capped(_received(receive), declared.decode("latin-1") if declared else None, self.limit)
+
+
+async def _received(receive: Any) -> AsyncIterator[bytes]:
+    """The body's chunks as the server hands them over (until the last, or a disconnect)."""
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":
+            return
+        yield message.get("body", b"")
+        if not message.get("more_body", False):
+            return
+
+
+async def read_capped(chunks: AsyncIterator[bytes], declared: str | None, limit: int) -> bytes | None:
+    """The whole body, or None as soon as it is known to exceed `limit`: from its declared
+    Content-Length, else while it streams in (never buffered beyond the cap). The middleware
+    and the webhook's larger limit both read through it."""
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        return None
+    parts, size = [], 0
+    async for chunk in chunks:
+        size += len(chunk)
+        if size > limit:
             return None
-        chunks, size = [], 0
-        while True:
-            message = await receive()
-            if message["type"] != "http.request":
-                return b"".join(chunks)
-            chunks.append(message.get("body", b""))
-            size += len(chunks[-1])
-            if size > self.limit:
-                return None
-            if not message.get("more_body", False):
-                return b"".join(chunks)
+        parts.append(chunk)
+    return b"".join(parts)
 
 
 async def api_too_large(_: Request, message: str) -> Response:

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends, Request
 from pydantic import ValidationError
 
 from tenantwatch import conventions
+from tenantwatch.engine.api.bodylimit import read_capped
 from tenantwatch.engine.api.deps import EngineDep, get_principal
 from tenantwatch.engine.api.errors import ApiError, validation_message
 from tenantwatch.engine.api.responses import IntakeOut, errors
@@ -15,20 +16,6 @@ from tenantwatch.engine.auth import Principal
 from tenantwatch.engine.intake.payload import MAX_BODY_BYTES, WebhookIn, might_hold_nul
 
 router = APIRouter(tags=["intake"])
-
-
-async def read_limited(request: Request, limit: int) -> bytes:
-    """The body, refused as soon as it is known to exceed `limit` (before reading it all)."""
-    declared = request.headers.get("content-length")
-    if declared is not None and declared.isdigit() and int(declared) > limit:
-        raise ApiError(413, "payload_too_large", f"body larger than {limit} bytes")
-    chunks, size = [], 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise ApiError(413, "payload_too_large", f"body larger than {limit} bytes")
-        chunks.append(chunk)
-    return b"".join(chunks)
 
 
 def intake_principal(request: Request, engine: EngineDep) -> Principal:
@@ -51,11 +38,10 @@ async def alertmanager_webhook(request: Request, principal: Annotated[Principal,
     refusals = engine.metrics.intake_errors
     if principal.kind not in ("intake", "tenant", "admin"):
         raise ApiError(403, "forbidden", "this key may not post alerts")
-    try:
-        body = await read_limited(request, MAX_BODY_BYTES)
-    except ApiError:
+    body = await read_capped(request.stream(), request.headers.get("content-length"), MAX_BODY_BYTES)
+    if body is None:
         refusals.labels(reason="too_large").inc()
-        raise
+        raise ApiError(413, "payload_too_large", f"body larger than {MAX_BODY_BYTES} bytes")
     try:
         payload = WebhookIn.model_validate_json(body, context={"nul_possible": might_hold_nul(body)})
     except ValidationError as exc:
