@@ -124,7 +124,7 @@ def quantiles_ms(latencies: list[float]) -> tuple[float, float]:
     return statistics.median(ordered) * 1000, ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))] * 1000
 
 
-class EngineMetrics:
+class EngineScrape:
     """The engine's /metrics: backlog gauge and processing-lag histogram (cumulative buckets)."""
 
     def __init__(self, base: str) -> None:
@@ -186,7 +186,7 @@ def running(argv: list[str], port: int, cwd: Path) -> Iterator[None]:
 class EngineTarget:
     url: str
     headers: dict[str, str]
-    metrics: EngineMetrics
+    metrics: EngineScrape
 
 
 @contextmanager
@@ -196,7 +196,7 @@ def engine(db: str, workdir: Path) -> Iterator[EngineTarget]:
     port = free_port()
     with running([*cli, "serve", "--db", db, "--port", str(port)], port, workdir):
         base = f"http://127.0.0.1:{port}"
-        yield EngineTarget(f"{base}/api/v1/alertmanager", {"Authorization": f"Bearer {key}"}, EngineMetrics(base))
+        yield EngineTarget(f"{base}/api/v1/alertmanager", {"Authorization": f"Bearer {key}"}, EngineScrape(base))
 
 
 @contextmanager

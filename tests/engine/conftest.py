@@ -62,11 +62,13 @@ def sqlite_store(tmp_path: Path) -> Iterator[Store]:
 @dataclass
 class Recorder:
     """A local HTTP server standing in for Slack/Discord/PagerDuty: records every POST and
-    answers with `status` (a list is consumed one status per request, then 200)."""
+    answers with `status` (a list is consumed one status per request, then 200); a refusal
+    carries `Retry-After: retry_after` when that is set."""
 
     url: str = ""
     requests: list[dict[str, Any]] = field(default_factory=list)
     statuses: list[int] = field(default_factory=list)
+    retry_after: str | None = None
 
     def bodies(self, path: str | None = None) -> list[dict[str, Any]]:
         return [r["body"] for r in self.requests if path is None or r["path"] == path]
@@ -86,6 +88,8 @@ def recorder() -> Iterator[Recorder]:
                     rec.requests.append({"path": self.path, "body": json.loads(body or b"null")})
             self.send_response(status)
             self.send_header("content-type", "application/json")
+            if status >= 300 and rec.retry_after is not None:
+                self.send_header("Retry-After", rec.retry_after)
             self.end_headers()
             self.wfile.write(b'{"status": "ok"}')
 

@@ -86,3 +86,22 @@ def test_the_platform_and_a_known_tenant_are_fine(engine: Engine) -> None:
         response = engine.client.get("/api/v1/incidents", params={"tenant": tenant}, headers=engine.auth("admin"))
         assert response.status_code == 200, response.text
     assert engine.client.get("/api/v1/audit", params={"tenant": "acme"}, headers=engine.auth("acme")).status_code == 200
+
+
+@pytest.mark.postgres
+def test_dashboard_ids_past_the_integer_column_are_404_on_postgresql_too(store: Store) -> None:
+    """The dashboard's id bound is the store's (MAX_ROW_ID): an id past PostgreSQL's INTEGER is
+    a 404 page or JSON error, never a lookup the database refuses."""
+    from fastapi.testclient import TestClient
+
+    from tests.web.web_support import login
+
+    engine = build_engine(store, make_spec(), FakeClock(T0))
+    assert engine.post([alert()]).status_code == 200
+    with TestClient(engine.client.app) as browser:
+        login(browser, engine.keys["admin"])
+        for path in ("/ui/incidents/2147483648", "/ui/api/incidents/2147483648", "/ui/incidents/99999999999"):
+            response = browser.get(path, follow_redirects=False)
+            assert response.status_code == 404, (path, response.status_code, response.text[:200])
+        page = browser.post("/ui/incidents/2147483648/ack", data={"csrf": "x"}, follow_redirects=False)
+        assert 400 <= page.status_code < 500, page.status_code

@@ -69,3 +69,15 @@ def test_unknown_route_and_method_are_json_errors(engine: Engine) -> None:
     response = engine.client.get("/api/v1/alertmanager", headers=engine.auth("intake"))
     assert response.status_code == 405 and response.json()["error"]["code"] == "method_not_allowed"
     assert engine.client.get("/api/v1/incidents/abc", headers=engine.auth("admin")).status_code == 422
+
+
+@pytest.mark.parametrize(("bad", "where"), [
+    ({"status": "burning-secret"}, "alerts[0].status: expected 'firing' or 'resolved'"),
+    ({"labels": {"tenant": "acme", "team": 5}}, "alerts[0].labels: a value: expected `str`"),
+    ({"startsAt": "secret-yesterday"}, "alerts[0].startsAt: "),
+])
+def test_a_refused_value_is_named_by_its_place_not_echoed(engine: Engine, bad: dict, where: str) -> None:
+    response = engine.client.post("/api/v1/alertmanager", json=webhook([{**alert(), **bad}]), headers=engine.auth("intake"))
+    message = response.json()["error"]["message"]
+    assert response.status_code == 422 and message.startswith(where), message
+    assert "secret" not in message

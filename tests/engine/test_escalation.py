@@ -131,6 +131,21 @@ def test_failed_notification_is_retried_and_delivered_exactly_once(engine: Engin
     assert 'tenantwatch_notifications_total{channel="slack-alerts",outcome="sent"} 2.0' in metrics
 
 
+def test_a_channel_that_asks_to_wait_is_not_tried_before_its_retry_after(engine: Engine, recorder: Recorder) -> None:
+    """Slack and Discord answer a burst with 429 and Retry-After: trying again after our own
+    5 s backoff would only be refused again (and can get the webhook disabled)."""
+    recorder.statuses, recorder.retry_after = [429], "120"
+    engine.post([alert()])
+    engine.tick()  # slack is refused and asks for 120 s; discord is sent
+    assert paths(recorder) == ["/discord-team"]
+    engine.clock.advance(60)  # past our own backoff (5 s), not past what slack asked for
+    engine.tick()
+    assert paths(recorder) == ["/discord-team"]
+    engine.clock.advance(61)
+    engine.tick()
+    assert paths(recorder) == ["/discord-team", "/slack-alerts"]
+
+
 def test_a_restart_continues_pending_escalations_and_messages(sqlite_store: Store, recorder: Recorder) -> None:
     first = build_engine(sqlite_store, make_spec(recorder.url), FakeClock(T0))
     recorder.statuses = [503]

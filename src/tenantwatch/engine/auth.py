@@ -16,7 +16,7 @@ import secrets
 from dataclasses import dataclass
 from typing import Any, Iterable, Literal
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from tenantwatch.engine.audit import record
 from tenantwatch.engine.clock import Clock, SystemClock
@@ -89,6 +89,13 @@ def revoke_key(store: Store, key_id: int, *, who: str, clock: Clock | None = Non
         return key_json(key)
 
 
+# Checked on every request: plain columns (no ORM objects), and one statement built once. A
+# statement rebuilt per call cost 0.43 ms, most of it SQLAlchemy matching the new statement's
+# columns to its cached compilation; this one costs about 0.05 ms.
+_KEY_BY_HASH = (select(ApiKey.kind, ApiKey.name, ApiKey.tenant, ApiKey.revoked_at, ApiKey.key_hash)
+                .where(ApiKey.key_hash == bindparam("digest")))
+
+
 def verify_key(store: Store, token: str | None, extra_intake: Iterable[str] = ()) -> Principal | None:
     """The principal of a bearer token, or None when the token is missing, unknown or revoked."""
     if not token:
@@ -97,9 +104,8 @@ def verify_key(store: Store, token: str | None, extra_intake: Iterable[str] = ()
         if hmac.compare_digest(candidate.encode(), token.encode()):
             return Principal(kind="intake", name="alertmanager")
     digest = hash_token(token)
-    with store.engine.connect() as connection:  # plain columns: checked on every request, no ORM objects needed
-        key = connection.execute(select(ApiKey.kind, ApiKey.name, ApiKey.tenant, ApiKey.revoked_at, ApiKey.key_hash)
-                                 .where(ApiKey.key_hash == digest)).first()
+    with store.engine.connect() as connection:
+        key = connection.execute(_KEY_BY_HASH, {"digest": digest}).first()
     if key is None or key.revoked_at is not None or not hmac.compare_digest(key.key_hash, digest):
         return None
     return Principal(kind=key.kind, name=key.name, tenant=key.tenant)  # type: ignore[arg-type]

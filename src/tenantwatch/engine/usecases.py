@@ -79,8 +79,7 @@ class EngineService:
         With `wait` (or when no processor thread runs: tests, `--once`) it also returns what
         the alerts did (new, resolved, incidents touched), waiting up to READ_WAIT seconds."""
         wait = wait or not self.processor.running
-        ticket = self.log.append(self.clock.now(), who, body,
-                                 announce=partial(self.processor.announce, payload=payload, wanted=wait))
+        ticket = self.log.append(self.clock.now(), who, body, announce=self.processor.announce if wait else None)
         entry = await asyncio.wrap_future(ticket)
         firing = sum(alert.status == AlertStatus.FIRING for alert in payload.alerts)
         for status, count in ((AlertStatus.FIRING, firing), (AlertStatus.RESOLVED, len(payload.alerts) - firing)):

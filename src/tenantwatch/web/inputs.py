@@ -21,18 +21,20 @@ from fastapi.routing import APIRoute
 from starlette.requests import Request
 from starlette.responses import Response
 
+from tenantwatch.engine.store.models import MAX_ROW_ID
 from tenantwatch.web.sessions import current_session
 from tenantwatch.web.views import error, page
 
 MAX_FORM_BYTES = 64 * 1024
 MAX_FORM_FIELDS = 32
 FORM_TYPE = "application/x-www-form-urlencoded"
-_INCIDENT_ID = re.compile(r"[1-9][0-9]{0,17}")  # below 2**63, ASCII digits only
+_INCIDENT_ID = re.compile(r"[1-9][0-9]{0,9}")  # ASCII digits only (str.isdigit() would take '١٢')
 
 
 def incident_number(text: str) -> int | None:
-    """The incident id in a path, or None when it cannot be one (the page is then a 404)."""
-    return int(text) if _INCIDENT_ID.fullmatch(text) else None
+    """The incident id in a path, or None when it cannot be one (the page is then a 404): past
+    MAX_ROW_ID the store's INTEGER column cannot hold it, and PostgreSQL would fail the lookup."""
+    return int(text) if _INCIDENT_ID.fullmatch(text) and int(text) <= MAX_ROW_ID else None
 
 
 def _origin(url: str) -> str:

@@ -17,9 +17,7 @@ from tenantwatch.conventions import PLATFORM_TENANT
 from tenantwatch.engine.api.deps import ReaderDep
 from tenantwatch.engine.api.errors import ApiError
 from tenantwatch.engine.intake.payload import tenant_problem
-from tenantwatch.engine.store.models import ApiKey, Incident
-
-MAX_ROW_ID = 2**31 - 1  # the ids are INTEGER columns: a larger value overflows a PostgreSQL lookup
+from tenantwatch.engine.store.models import MAX_ROW_ID, ApiKey, Incident
 
 RowId = Annotated[int, Path(ge=1, le=MAX_ROW_ID, description="The id (a positive integer)")]
 

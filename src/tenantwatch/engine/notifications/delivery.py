@@ -3,7 +3,8 @@ transaction (a slow channel never blocks intake), with the outcome recorded on t
 
 Because the row is marked `sent` in the same step that records the outcome, a channel that
 recovers gets each message exactly once, and a restart resends only what is still pending.
-A failing message is retried (backoff capped at `backoff_max`) until it is older than
+A failing message is retried (backoff capped at `backoff_max`, longer when the channel asks
+with Retry-After, up to that cap) until it is older than
 `notify_max_age`, so an outage of hours still ends in delivery; only then is it given up, on
 the timeline as `notify.failed`. A permanent failure (4xx, unknown channel) is given up at once.
 A channel that fails (5xx, timeout, network) is tried once per pass: its other due messages
@@ -126,6 +127,13 @@ def _what(item: Delivery) -> str:
     return f"{item.channel} ({n.event}, {n.level})"
 
 
+def _retry_delay(config: EngineConfig, attempts: int, result: SendResult) -> float:
+    """Our backoff, or longer when the channel asked for it (HTTP Retry-After on a 429 or 503):
+    trying sooner is refused again. What a channel asks is honoured up to `backoff_max`, so a
+    page is never held back longer than our own backoff would hold it at worst."""
+    return max(config.backoff(attempts), min(result.retry_after or 0.0, config.backoff_max))
+
+
 def _record(store: Store, config: EngineConfig, item: Delivery, result: SendResult, now: dt.datetime,
             publish: Publish) -> tuple[int, dt.datetime | None]:
     """Write the attempt's outcome on the row: (1 if it is now sent else 0, when it is retried)."""
@@ -142,7 +150,7 @@ def _record(store: Store, config: EngineConfig, item: Delivery, result: SendResu
         message.last_error = result.detail[:500]
         age = now - message.queued_at
         if result.retryable and age < dt.timedelta(seconds=config.notify_max_age):
-            message.next_attempt_at = now + dt.timedelta(seconds=config.backoff(message.attempts))
+            message.next_attempt_at = now + dt.timedelta(seconds=_retry_delay(config, message.attempts, result))
             return 0, message.next_attempt_at
         message.state = OutboxState.FAILED
         tried = format_duration(round(age.total_seconds()))

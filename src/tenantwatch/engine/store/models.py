@@ -15,6 +15,9 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
 
+MAX_ROW_ID = 2**31 - 1  # ids are INTEGER columns: a larger value overflows a PostgreSQL lookup
+
+
 class UTCDateTime(TypeDecorator[dt.datetime]):
     """Aware UTC datetimes in, aware UTC datetimes out, on every backend."""
 

@@ -9,9 +9,10 @@ from fastapi import APIRouter, Query
 from fastapi.responses import StreamingResponse
 
 from tenantwatch.engine.api.deps import ReaderDep, SessionDep
-from tenantwatch.engine.api.params import MAX_ROW_ID, TenantParam
+from tenantwatch.engine.api.params import TenantParam
 from tenantwatch.engine.api.responses import AUTHENTICATED, AuditPage, errors
 from tenantwatch.engine.audit import entries, entry_json, export_jsonl
+from tenantwatch.engine.store.models import MAX_ROW_ID
 
 router = APIRouter(tags=["audit"], responses=AUTHENTICATED)
 JSONL = "application/x-ndjson"
