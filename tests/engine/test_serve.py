@@ -117,3 +117,78 @@ def test_serve_refuses_a_bad_spec_or_database_with_a_clear_message(tmp_path: Pat
     assert result.exit_code == 1 and "--db: unsupported database 'mysql'" in result.output
     result = runner.invoke(app, ["serve", "--correlation-window", "soon"])
     assert result.exit_code == 2 and "--correlation-window" in result.output
+
+
+def _heartbeat(metrics: str) -> float:
+    """When the scheduler last completed a pass, as /metrics says (0 before its first)."""
+    [line] = [line for line in metrics.splitlines() if line.startswith("tenantwatch_scheduler_last_run_timestamp_seconds ")]
+    return float(line.split()[1])
+
+
+def _worker_pids(server_pid: int) -> list[int]:
+    """The worker processes `serve` started (multiprocessing's spawned children)."""
+    def cmdline(pid: str) -> str:
+        try:
+            return Path(f"/proc/{pid}/cmdline").read_text(errors="replace")
+        except OSError:  # it ended meanwhile
+            return ""
+
+    children = [pid for task in Path(f"/proc/{server_pid}/task").iterdir() for pid in (task / "children").read_text().split()]
+    return [int(pid) for pid in children if "spawn_main" in cmdline(pid)]
+
+
+def test_a_worker_killed_mid_traffic_is_started_again_and_every_accepted_alert_becomes_an_incident(tmp_path: Path) -> None:
+    """The processor and the scheduler run in a worker process; the answering process keeps
+    answering while it is gone and starts it again, and the new worker replays the log."""
+    db = f"sqlite:///{tmp_path / 'engine.db'}"
+    intake = run_cli("keys", "create", "--intake", "--db", db).stdout.strip()
+    admin = run_cli("keys", "create", "--admin", "--db", db).stdout.strip()
+    port = free_port()
+    proc = start_server(db, port, tmp_path)
+    try:
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30) as client:
+            def post(n: int) -> None:
+                alerts = [alert(tenant="acme", service="jobs", name=f"Killed{n}", fingerprint=f"w-{n}-{i}") for i in range(20)]
+                assert client.post("/api/v1/alertmanager", json=webhook(alerts), headers={"Authorization": f"Bearer {intake}"}).status_code == 200
+
+            wait_until(lambda: len(_worker_pids(proc.pid)) == 1)
+            [first] = _worker_pids(proc.pid)
+            for n in range(5):
+                post(n)
+            os.kill(first, signal.SIGKILL)
+            for n in range(5, 10):  # answered while no worker runs: they wait in the log
+                post(n)
+            wait_until(lambda: _worker_pids(proc.pid) not in ([], [first]))
+            listed = client.get("/api/v1/incidents", headers={"Authorization": f"Bearer {admin}"})  # waits for the worker
+            assert listed.status_code == 200 and listed.json()["items"]
+            metrics = client.get("/metrics").text
+            assert 'tenantwatch_intake_errors_total{reason="set_aside"}' not in metrics
+            wait_until(lambda: _heartbeat(client.get("/metrics").text) > 0)  # the worker's scheduler metric reaches /metrics
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+    store = open_store(db)
+    with store.read() as session:
+        placed = dict(session.execute(select(Alert.fingerprint, Alert.incident_id)).all())
+    store.close()
+    assert sorted(placed) == sorted(f"w-{n}-{i}" for n in range(10) for i in range(20))
+    assert None not in placed.values()
+
+
+def test_serve_in_process_runs_the_processor_and_the_scheduler_as_threads(tmp_path: Path) -> None:
+    db = f"sqlite:///{tmp_path / 'engine.db'}"
+    intake = run_cli("keys", "create", "--intake", "--db", db).stdout.strip()
+    port = free_port()
+    proc = subprocess.Popen([*CLI, "serve", "--db", db, "--port", str(port), "--tick", "0.2", "--in-process"], cwd=tmp_path,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        wait_for_port(port, timeout=60, proc=proc)
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30) as client:
+            answer = client.post("/api/v1/alertmanager", params={"wait": "true"}, json=webhook([alert()]),
+                                 headers={"Authorization": f"Bearer {intake}"})
+            assert answer.status_code == 200 and answer.json()["processed"] is True and answer.json()["new"] == 1
+            wait_until(lambda: _heartbeat(client.get("/metrics").text) > 0)  # the scheduler has run
+        assert _worker_pids(proc.pid) == []
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)

@@ -118,3 +118,44 @@ def test_remediation_history_round_trips(store: Store) -> None:
     assert history.attempts("acme", 0, T0) == [(T0, False), (T0 + dt.timedelta(minutes=5), True)]
     assert history.attempts("acme", 0, T0 + dt.timedelta(minutes=1)) == [(T0 + dt.timedelta(minutes=5), True)]
     assert history.attempts("acme", 1, T0) == []
+
+
+def test_what_a_write_read_stays_true_until_it_commits_even_across_processes(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """`serve` writes the SQLite store from two processes (the answering one and its worker), and
+    correlation reads, then writes. The driver used to run the reads of a write outside any
+    transaction (it begins one at the first INSERT), so the other process could commit between
+    them. Writes now begin with the write lock (BEGIN IMMEDIATE): the other process waits."""
+    import threading
+
+    from tenantwatch.engine.audit import record
+
+    url = f"sqlite:///{tmp_path / 'engine.db'}"
+    ours, theirs = open_store(url), open_store(url, migrate=False)  # two connections, two write locks
+    we_read, they_committed = threading.Event(), threading.Event()
+    failures: list[BaseException] = []
+
+    def the_other_process() -> None:
+        we_read.wait(timeout=10)
+        try:
+            with theirs.write() as session:
+                record(session, at=T0, who="worker", tenant=None, action="test.theirs", detail={})
+            they_committed.set()
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            failures.append(exc)
+
+    other = threading.Thread(target=the_other_process)
+    other.start()
+    try:
+        with ours.write() as session:
+            seen = session.scalar(select(func.count()).select_from(AuditEntry))  # read first, as correlation does
+            we_read.set()
+            interleaved = they_committed.wait(timeout=1.0)
+            assert session.scalar(select(func.count()).select_from(AuditEntry)) == seen
+            record(session, at=T0, who="api", tenant=None, action="test.ours", detail={})
+    finally:
+        other.join(timeout=40)
+    assert not interleaved and failures == []
+    with ours.read() as session:
+        assert list(session.scalars(select(AuditEntry.action).order_by(AuditEntry.id))) == ["test.ours", "test.theirs"]
+    ours.close()
+    theirs.close()

@@ -29,10 +29,13 @@ from tenantwatch.engine.api import errors, security
 from tenantwatch.engine.api.routes import alertmanager, audit, health, incidents, keys
 from tenantwatch.engine.api.timing import RequestTimer
 from tenantwatch.engine.auth import verify_key
+from tenantwatch.engine.background.link import WorkerLink
+from tenantwatch.engine.background.wiring import intake_processor
 from tenantwatch.engine.clock import Clock, SystemClock
 from tenantwatch.engine.config import EngineConfig
 from tenantwatch.engine.escalation.scheduler import Scheduler
 from tenantwatch.engine.events import Broadcaster
+from tenantwatch.engine.intake.log import IntakeLog
 from tenantwatch.engine.metrics import EngineMetrics
 from tenantwatch.engine.remediation import Remediator, default_remediator
 from tenantwatch.engine.store import Store
@@ -51,21 +54,35 @@ def _include_web(app: FastAPI) -> None:
 
 
 def create_app(config: EngineConfig, store: Store, *, clock: Clock | None = None,
-               remediator: Remediator | None = None, run_scheduler: bool = True) -> FastAPI:
+               remediator: Remediator | None = None, run_scheduler: bool = True,
+               worker_process: bool = False) -> FastAPI:
     """The engine app. With run_scheduler=False (tests) nothing runs in the background: the
     webhook processes its alerts before answering and the caller drives
-    `app.state.scheduler.tick()` itself."""
+    `app.state.scheduler.tick()` itself. With worker_process=True (`tenantwatch serve`) the
+    intake processor and the scheduler run in a worker process of their own (background/), not
+    as threads of this one; `app.state.scheduler` is then not the one that runs."""
     clock = clock or SystemClock()
     metrics = EngineMetrics(store, clock)
     events = Broadcaster()
     remediator = remediator or default_remediator(config.spec, clock, config.environ, store)
     scheduler = Scheduler(store, config, clock, metrics, events, remediator)
-    engine = EngineService(store, config, clock, metrics, events, scheduler)
+    intake_log = IntakeLog.for_store(store.engine)
+    link = WorkerLink(intake_log, store, config, events, metrics) if worker_process else None
+    processor = link or intake_processor(intake_log, store, config, clock, metrics, events, scheduler.wake)
+    engine = EngineService(store, config, clock, metrics, events, intake_log, processor,
+                           link.wake if link else scheduler.wake)
 
     @contextlib.asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        if link is not None:
+            link.start()  # the worker replays what a crash left in the intake log first
+            try:
+                yield
+            finally:
+                await asyncio.to_thread(link.stop)  # it processes what was accepted before the stop
+            return
         if run_scheduler:
-            engine.processor.start()  # replays what a crash left in the intake log first
+            processor.start()  # replays what a crash left in the intake log first
         task = asyncio.create_task(scheduler.run()) if run_scheduler else None
         try:
             yield
@@ -74,7 +91,7 @@ def create_app(config: EngineConfig, store: Store, *, clock: Clock | None = None
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
-                engine.processor.stop()  # processes what was accepted before the stop
+                processor.stop()  # processes what was accepted before the stop
 
     app = FastAPI(title="tenantwatch engine", version=__version__, lifespan=lifespan, docs_url=None, redoc_url=None,
                   description="Alertmanager intake, incidents, escalation and notifications, per tenant.")

@@ -78,6 +78,7 @@ def serve(
     auth_failures_global: int = typer.Option(DEFAULT_OVERALL, "--auth-failures-global", min=1, help="Wrong keys all clients together may try per window before 429."),
     auth_failure_window: str = typer.Option("1m", "--auth-failure-window", help="The window of both limits on wrong keys."),
     notify_max_age: str = typer.Option("6h", "--notify-max-age", help="A notification still failing this long after it was queued is given up (notify.failed)."),
+    worker: bool = typer.Option(True, "--worker/--in-process", help="Run the intake processor and the scheduler in a worker process of their own (default), or as threads of the process that answers (one CPU core for both)."),
 ) -> None:
     """Run the engine: Alertmanager webhook, incidents, escalation, notifications, API.
 
@@ -111,7 +112,8 @@ def serve(
         raise fail(f"--trusted-proxy: {exc}", ExitCode.INVALID)
     try:
         run(spec_path=spec, db_url=db, host=host, port=port, retention_days=retention_days, tick_interval=tick,
-            correlation_window=window, trusted_proxies=proxies, auth_limits=limits, notify_max_age=max_age)
+            correlation_window=window, trusted_proxies=proxies, auth_limits=limits, notify_max_age=max_age,
+            worker_process=worker)
     except SpecError as exc:
         for issue in exc.issues:
             err.print(f"{issue.path}: {issue.message}", markup=False, highlight=False)

@@ -52,7 +52,7 @@ def intake_tokens(spec: Spec) -> tuple[str, ...]:
 def serve(*, spec_path: Path | None, db_url: str | None, host: str, port: int, retention_days: float | None,
           tick_interval: float, correlation_window: float = DEFAULT_CORRELATION_WINDOW,
           trusted_proxies: tuple[str, ...] = DEFAULT_TRUSTED_PROXIES, auth_limits: AuthLimits = AuthLimits(),
-          notify_max_age: float = DEFAULT_NOTIFY_MAX_AGE) -> None:
+          notify_max_age: float = DEFAULT_NOTIFY_MAX_AGE, worker_process: bool = True) -> None:
     import uvicorn
 
     from tenantwatch.engine.app import create_app
@@ -63,7 +63,8 @@ def serve(*, spec_path: Path | None, db_url: str | None, host: str, port: int, r
                           retention_days=retention_days, environ=dict(os.environ), intake_tokens=intake_tokens(spec),
                           trusted_proxies=trusted_proxies, auth_limits=auth_limits, notify_max_age=notify_max_age)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    app = create_app(config, store)
+    # an in-memory database exists in this process only: its worker could not see it
+    app = create_app(config, store, worker_process=worker_process and not store.in_memory)
     tune_interpreter()
     try:
         # the app itself reads X-Forwarded-* from its trusted proxies only (api/proxies.py)

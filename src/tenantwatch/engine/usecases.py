@@ -10,28 +10,24 @@ it has posted."""
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
 from dataclasses import dataclass
 from functools import partial
-from typing import Any, Callable
+from typing import Any, Callable, Protocol
 
-from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from tenantwatch.engine.audit import record
 from tenantwatch.engine.auth import Principal
+from tenantwatch.engine.background.wiring import publisher
 from tenantwatch.engine.clock import Clock
 from tenantwatch.engine.config import EngineConfig
-from tenantwatch.engine.escalation.scheduler import Scheduler
 from tenantwatch.engine.events import Broadcaster
-from tenantwatch.engine.incidents.correlation import Correlator
 from tenantwatch.engine.incidents.lifecycle import acknowledge, resolve_by_hand
 from tenantwatch.engine.incidents.queries import incident_json, list_incidents, visible_incident
 from tenantwatch.engine.incidents.timeline import IncidentChanges
-from tenantwatch.engine.intake.ingest import IntakeResult, ingest
 from tenantwatch.engine.intake.log import IntakeLog
-from tenantwatch.engine.intake.processor import READ_WAIT, IntakeProcessor
 from tenantwatch.engine.intake.payload import WebhookIn
+from tenantwatch.engine.intake.processor import READ_WAIT
 from tenantwatch.engine.metrics import EngineMetrics
 from tenantwatch.engine.store import Store
 from tenantwatch.engine.vocabulary import AlertStatus
@@ -48,6 +44,22 @@ class ReadOnly(Exception):
 Change = Callable[..., bool]  # acknowledge or resolve: (session, config, incident, *, who, now, changes) -> changed?
 
 
+class Processing(Protocol):
+    """The intake processor as the use cases see it: in a thread of this process
+    (IntakeProcessor) or in the worker process (background.link.WorkerLink)."""
+
+    position: int
+
+    @property
+    def running(self) -> bool: ...
+
+    def announce(self, entry_id: int) -> None: ...
+
+    def result(self, entry_id: int, timeout: float) -> dict[str, object] | None: ...
+
+    def caught_up(self, position: int | None = None, timeout: float = READ_WAIT) -> bool: ...
+
+
 @dataclass
 class EngineService:
     store: Store
@@ -55,24 +67,13 @@ class EngineService:
     clock: Clock
     metrics: EngineMetrics
     events: Broadcaster
-    scheduler: Scheduler
+    log: IntakeLog
+    processor: Processing
+    wake: Callable[[], None]  # the scheduler's, wherever it runs
 
     def __post_init__(self) -> None:
-        self.correlator = Correlator(self.config)
-        self.log = IntakeLog.for_store(self.store.engine)
-        self.processor = IntakeProcessor(self.log, self.store, self._ingest, self._publish, self.clock.now,
-                                         observe_lag=self.metrics.intake_lag.observe,
-                                         on_set_aside=self.metrics.intake_errors.labels(reason="set_aside").inc)
         self.metrics.intake_backlog.set_function(lambda: self.log.last_id - self.processor.position)
-
-    def _ingest(self, session: Session, payload: WebhookIn, who: str, now: dt.datetime) -> IntakeResult:
-        return ingest(session, payload, who=who, now=now, correlator=self.correlator)
-
-    def _publish(self, changes: IncidentChanges) -> None:
-        for event in changes.events:
-            self.events.publish(event)
-        if changes.touched:
-            self.scheduler.wake()
+        self._publish = publisher(self.events, self.wake)
 
     async def accept(self, body: bytes, payload: WebhookIn, who: str, *, wait: bool = False) -> dict[str, Any]:
         """Append a validated webhook body to the intake log; returns once it is on disk.
@@ -88,7 +89,7 @@ class EngineService:
         result = await run_in_threadpool(self.processor.result, entry, READ_WAIT) if wait else None
         if result is None:
             return {"received": len(payload.alerts), "processed": False}
-        return {**result.as_json(), "processed": True}
+        return {**result, "processed": True}
 
     def incidents(self, principal: Principal, *, status: str | None = None, severity: str | None = None,
                   service: str | None = None, tenant: str | None = None, limit: int = 50,

@@ -40,9 +40,12 @@ target = registrar(TARGETS, "render target")
 
 
 def load_targets() -> dict[str, Renderer]:
+    """The render targets in pipeline order (TARGET_MODULES), not in the order some earlier
+    import happened to register them (messages and outputs list them the same every time)."""
     for module in TARGET_MODULES:
         importlib.import_module(f"tenantwatch.render.{module}")
-    return TARGETS
+    rank = {name: index for index, name in enumerate(TARGET_MODULES)}
+    return dict(sorted(TARGETS.items(), key=lambda item: rank.get(item[0], len(rank))))
 
 
 def render_tree(spec: Spec, options: RenderOptions, only: list[str] | None = None) -> dict[str, Files]:

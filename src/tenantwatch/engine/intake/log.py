@@ -21,11 +21,11 @@ from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import Callable
 
-from sqlalchemy import (BigInteger, Column, Engine, Integer, LargeBinary, MetaData, String, Table, bindparam,
-                        create_engine, delete, event, func, insert, select)
+from sqlalchemy import (BigInteger, Column, Engine, Integer, LargeBinary, MetaData, String, Table, bindparam, delete,
+                        func, insert, select)
 from sqlalchemy.engine import make_url
 
-from tenantwatch.engine.store.db import sqlite_pragmas
+from tenantwatch.engine.store.db import sqlite_engine
 from tenantwatch.engine.store.models import UTCDateTime
 
 LOG = MetaData()
@@ -81,10 +81,7 @@ class IntakeLog:
         database = url.database or ""
         if url.get_backend_name() != "sqlite" or database in ("", ":memory:"):
             return cls(store_engine, owns_engine=False)
-        engine = create_engine(make_url(url).set(database=_beside(database)),
-                               connect_args={"timeout": 30, "check_same_thread": False})
-        event.listen(engine, "connect", sqlite_pragmas)
-        return cls(engine, owns_engine=True)
+        return cls(sqlite_engine(make_url(url).set(database=_beside(database))), owns_engine=True)
 
     def __init__(self, engine: Engine, owns_engine: bool) -> None:
         self.engine, self._owns_engine = engine, owns_engine

@@ -171,13 +171,14 @@ class IntakeProcessor:
         with self._processed:
             self._wanted.add(entry_id)
 
-    def result(self, entry_id: int, timeout: float) -> IntakeResult | None:
-        """The result of a wanted entry once processed (None after `timeout` seconds)."""
+    def result(self, entry_id: int, timeout: float) -> dict[str, object] | None:
+        """What a wanted entry did once processed (IntakeResult.as_json), None after `timeout` s."""
         try:
             if not self.caught_up(entry_id, timeout):
                 return None
             with self._processed:
-                return self._results.get(entry_id)
+                done = self._results.get(entry_id)
+                return done.as_json() if done is not None else None
         finally:
             with self._processed:
                 self._wanted.discard(entry_id)
@@ -194,6 +195,13 @@ class IntakeProcessor:
                 return self._processed.wait_for(lambda: self.position >= target, timeout=timeout)
             finally:
                 self._readers -= 1
+
+    def progress(self, after: int, timeout: float) -> int:
+        """The cursor once it is past `after`, or as it is after `timeout` seconds (for a
+        follower that reports it elsewhere; unlike caught_up() it does not count as a reader)."""
+        with self._processed:
+            self._processed.wait_for(lambda: self.position > after, timeout=timeout)
+            return self.position
 
     # the thread ------------------------------------------------------------------------------
     @property

@@ -3,7 +3,8 @@
 SQLite runs in WAL mode with synchronous=FULL so a committed alert survives kill -9 and
 power loss; PostgreSQL is durable by default. Writes go through `Store.write()`, which
 serialises them inside this process: correlation reads then writes, and two concurrent
-requests must not both open an incident for related alerts.
+requests must not both open an incident for related alerts. Between processes (the answering
+process and its worker) SQLite's write lock serialises them, taken when a write begins.
 """
 
 from __future__ import annotations
@@ -16,8 +17,8 @@ from typing import Any, Iterator
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import Connection, Engine, create_engine, event, text
+from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -34,13 +35,34 @@ def default_url() -> str:
     return os.environ.get("TENANTWATCH_DB") or DEFAULT_DB
 
 
-def sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+WRITES = "tenantwatch_writes"  # the execution option Store.write() sets on its connection
+
+
+def sqlite_engine(url: URL) -> Engine:
+    """A SQLite engine for the store or the intake log: WAL, synchronous=FULL, and write
+    transactions that take the write lock when they begin (BEGIN IMMEDIATE). Two processes
+    write the store (the answering process and its worker): a transaction that read first
+    and then wrote would otherwise fail at once, without waiting, when the other process had
+    committed in between (SQLITE_BUSY_SNAPSHOT); an immediate one waits its turn instead."""
+    engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+    event.listen(engine, "connect", _sqlite_connect)
+    event.listen(engine, "begin", _sqlite_begin)
+    return engine
+
+
+def _sqlite_connect(dbapi_conn: Any, _record: Any) -> None:
     cursor = dbapi_conn.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=FULL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=30000")
     cursor.close()
+    dbapi_conn.isolation_level = None  # the driver's own BEGIN is deferred: _sqlite_begin emits ours
+
+
+def _sqlite_begin(connection: Connection) -> None:
+    immediate = connection.get_execution_options().get(WRITES, False)
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
 class Store:
@@ -51,6 +73,11 @@ class Store:
         self.dialect = engine.dialect.name
         self.sessions = sessionmaker(engine, expire_on_commit=False)
         self._write_lock = threading.RLock()
+
+    @property
+    def in_memory(self) -> bool:
+        """An in-memory SQLite database: no other connection, let alone process, sees it."""
+        return self.dialect == "sqlite" and (self.engine.url.database or "") in ("", ":memory:")
 
     @contextmanager
     def read(self) -> Iterator[Session]:
@@ -68,6 +95,7 @@ class Store:
         """A session committed on success (before the caller answers), rolled back on error."""
         with self._write_lock, self.sessions() as session:
             with session.begin():
+                session.connection(execution_options={WRITES: True})  # SQLite: BEGIN IMMEDIATE
                 yield session
 
     def migrate(self) -> None:
@@ -100,8 +128,7 @@ def open_store(url: str | None = None, *, migrate: bool = True) -> Store:
     if parsed.get_backend_name() not in ("sqlite", "postgresql"):
         raise StoreError(f"--db: unsupported database {parsed.get_backend_name()!r}; use sqlite:///FILE or postgresql+psycopg://...")
     if parsed.get_backend_name() == "sqlite":
-        engine = create_engine(parsed, connect_args={"timeout": 30, "check_same_thread": False})
-        event.listen(engine, "connect", sqlite_pragmas)
+        engine = sqlite_engine(parsed)
     else:
         engine = create_engine(parsed, pool_pre_ping=True)
     store = Store(engine)
