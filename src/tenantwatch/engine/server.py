@@ -6,34 +6,18 @@ copy of examples/platform.yaml) is used, so `tenantwatch serve` works on a fresh
 
 from __future__ import annotations
 
-import gc
 import logging
 import os
-import sys
 from pathlib import Path
 
 from tenantwatch.engine.api.proxies import DEFAULT_TRUSTED_PROXIES
 from tenantwatch.engine.api.ratelimit import AuthLimits
 from tenantwatch.engine.config import DEFAULT_CORRELATION_WINDOW, DEFAULT_NOTIFY_MAX_AGE, EngineConfig
 from tenantwatch.engine.store import open_store
+from tenantwatch.engine.tuning import tune_interpreter
 from tenantwatch.spec import Spec, load_spec
 
 REFERENCE_SPEC = Path(__file__).with_name("reference_spec.yaml")
-
-SWITCH_INTERVAL = 0.0005  # seconds
-
-
-def tune_interpreter() -> None:
-    """For a long-running server whose hot path is short requests:
-    - the event loop answering webhooks shares the interpreter lock with the intake processor,
-      and a shorter switch interval lets it in sooner (default 5 ms per hand-over);
-    - everything loaded so far (modules, the app, the spec) lives as long as the process:
-      `gc.freeze()` takes it out of the collector's full passes, which otherwise walk it all and
-      stalled requests for tens of milliseconds (the intake's p99 fell from 160-240 to ~60 ms)."""
-    sys.setswitchinterval(SWITCH_INTERVAL)
-    gc.collect()
-    gc.freeze()
-
 
 def load_engine_spec(path: Path | None) -> Spec:
     """The spec at `path`, or the packaged reference spec; SpecError lists every problem."""

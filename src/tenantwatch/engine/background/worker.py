@@ -31,9 +31,10 @@ from tenantwatch.engine.intake.processor import READ_WAIT, IntakeProcessor
 from tenantwatch.engine.metrics import EngineMetrics
 from tenantwatch.engine.remediation import default_remediator
 from tenantwatch.engine.store import open_store
+from tenantwatch.engine.tuning import tune_interpreter
 
 log = logging.getLogger("tenantwatch.engine.worker")
-NICENESS = 5  # below the answering process, not starved
+NICENESS = 10  # below the answering process, not starved
 POSITION_POLL = 1.0  # seconds between cursor reports when nothing moves (a liveness beat too)
 
 
@@ -50,6 +51,7 @@ def run_worker(connection: Connection, config: EngineConfig, db_url: str) -> Non
     clock = SystemClock()
     scheduler = Scheduler(store, config, clock, metrics, events, default_remediator(config.spec, clock, config.environ, store))
     processor = intake_processor(intake_log, store, config, clock, metrics, events, scheduler.wake)
+    tune_interpreter()
     try:
         asyncio.run(_serve(connection, intake_log, processor, scheduler, messenger))
     finally:
