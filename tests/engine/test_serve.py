@@ -192,3 +192,25 @@ def test_serve_in_process_runs_the_processor_and_the_scheduler_as_threads(tmp_pa
     finally:
         proc.terminate()
         proc.wait(timeout=30)
+
+
+def test_a_second_serve_on_the_same_sqlite_database_is_refused(tmp_path: Path) -> None:
+    """It would run a second scheduler, and messages would go out twice."""
+    db = f"sqlite:///{tmp_path / 'engine.db'}"
+    port = free_port()
+    proc = start_server(db, port, tmp_path)
+    try:
+        second = run_cli("serve", "--db", db, "--port", str(free_port()))
+        assert second.returncode == 1, second.stderr
+        assert f"another tenantwatch serve (pid {proc.pid})" in second.stderr and "PostgreSQL" in second.stderr
+        assert httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=10).status_code == 200
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+    third = subprocess.Popen([*CLI, "serve", "--db", db, "--port", str(port)], cwd=tmp_path,
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        wait_for_port(port, timeout=60, proc=third)  # once the first has stopped, the database is free again
+    finally:
+        third.terminate()
+        third.wait(timeout=30)

@@ -6,18 +6,21 @@ copy of examples/platform.yaml) is used, so `tenantwatch serve` works on a fresh
 
 from __future__ import annotations
 
+import fcntl
 import logging
 import os
 from pathlib import Path
+from typing import IO
 
 from tenantwatch.engine.api.proxies import DEFAULT_TRUSTED_PROXIES
 from tenantwatch.engine.api.ratelimit import AuthLimits
 from tenantwatch.engine.config import DEFAULT_CORRELATION_WINDOW, DEFAULT_NOTIFY_MAX_AGE, EngineConfig
-from tenantwatch.engine.store import open_store
+from tenantwatch.engine.store import Store, StoreError, open_store
 from tenantwatch.engine.tuning import tune_interpreter
 from tenantwatch.spec import Spec, load_spec
 
 REFERENCE_SPEC = Path(__file__).with_name("reference_spec.yaml")
+
 
 def load_engine_spec(path: Path | None) -> Spec:
     """The spec at `path`, or the packaged reference spec; SpecError lists every problem."""
@@ -43,6 +46,11 @@ def serve(*, spec_path: Path | None, db_url: str | None, host: str, port: int, r
 
     spec = load_engine_spec(spec_path)
     store = open_store(db_url)
+    try:
+        claim = claim_sqlite(store)
+    except StoreError:
+        store.close()
+        raise
     config = EngineConfig(spec=spec, correlation_window=correlation_window, tick_interval=tick_interval,
                           retention_days=retention_days, environ=dict(os.environ), intake_tokens=intake_tokens(spec),
                           trusted_proxies=trusted_proxies, auth_limits=auth_limits, notify_max_age=notify_max_age)
@@ -56,3 +64,27 @@ def serve(*, spec_path: Path | None, db_url: str | None, host: str, port: int, r
     finally:
         app.state.engine.log.close()  # what is queued is written first
         store.close()
+        if claim is not None:
+            claim.close()
+
+
+def claim_sqlite(store: Store) -> IO[bytes] | None:
+    """Hold `<database>.serve.lock` for as long as this process serves a SQLite database: a
+    second `serve` on it would run a second scheduler (messages sent twice), so it is refused.
+    The operating system drops the lock when the process ends, even by kill -9."""
+    if store.dialect != "sqlite" or store.in_memory:
+        return None
+    path = Path(f"{store.engine.url.database}.serve.lock")
+    handle = path.open("a+b")
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        handle.seek(0)
+        holder = handle.read().decode(errors="replace").strip() or "?"
+        handle.close()
+        raise StoreError(f"--db: another tenantwatch serve (pid {holder}) is serving {store.engine.url}; SQLite "
+                         "serves one engine at a time: stop that one, or use PostgreSQL") from None
+    handle.truncate(0)
+    handle.write(str(os.getpid()).encode())
+    handle.flush()
+    return handle
