@@ -316,3 +316,7 @@ DETECT_SIGNAL = "signal"  # label: the metric (__name__) or query a finding is a
 # Scrape job names prometheus.yml uses besides the services' own; a service may not take one
 BUILTIN_SCRAPE_JOBS = (SCRAPE_JOB_CADVISOR, SCRAPE_JOB_KUBELET, SCRAPE_JOB_KUBE_STATE_METRICS,
                        SCRAPE_JOB_NODE_EXPORTER, SCRAPE_JOB_PROMETHEUS, SCRAPE_JOB_ALERTMANAGER, ENGINE_JOB)
+
+# --- Scale out (scale_out: Prometheus shards) -----------------------------------------------
+SHARD = "shard"  # external label of each Prometheus shard ("0", "1", ...); dropped from alerts
+SHARD_HASH_LABEL = "__tmp_shard"  # where the hashmod relabelling puts a tenant's shard number

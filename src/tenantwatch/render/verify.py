@@ -37,11 +37,20 @@ def verify_tree(out: Path) -> list[ToolRun]:
     tests = sorted(str(p.relative_to(prom)) for p in (prom / "tests").glob("*.yml"))
     if rules:
         runs.append(_run("promtool check rules", ["promtool", "check", "rules", "--lint=duplicate-rules", "--lint-fatal", *rules], prom))
-    if (prom / "prometheus.yml").exists():
-        runs.append(_run("promtool check config", ["promtool", "check", "config", "--syntax-only", "prometheus.yml"], prom))
+    for config in _prometheus_configs(prom):
+        what = "promtool check config" + ("" if config == "prometheus.yml" else f" {config}")
+        runs.append(_run(what, ["promtool", "check", "config", "--syntax-only", config], prom))
     if tests:
         runs.append(_run("promtool test rules", ["promtool", "test", "rules", *tests], prom))
     am = out / "alertmanager" / "alertmanager.yml"
+    # the cluster's replicas all read this one file: checking it checks the cluster's config
     if am.exists():
         runs.append(_run("amtool check-config", ["amtool", "check-config", am.name], am.parent))
     return runs
+
+
+def _prometheus_configs(prom: Path) -> list[str]:
+    """The single node's prometheus.yml, or each shard's, and the global view receiver's."""
+    found = [prom / "prometheus.yml", *sorted((prom / "shards").glob("shard-*/prometheus.yml")),
+             prom / "receiver" / "prometheus.yml"]
+    return [str(path.relative_to(prom)) for path in found if path.exists()]

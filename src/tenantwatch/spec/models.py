@@ -12,6 +12,7 @@ from typing import Annotated, Any, Literal, Optional, Union
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, create_model
 
 from tenantwatch.conventions import SEVERITIES, Level, Severity
+from tenantwatch.spec.scale_out import ScaleOut
 from tenantwatch.spec.units import Duration, PositiveDuration, Ratio, SecretRef, TimeRange
 
 ServiceKind = Literal["http", "postgres", "redis", "kafka", "worker", "model"]
@@ -318,6 +319,7 @@ class Spec(Model):
     services: dict[str, Service] = Field(min_length=1)
     slos: dict[str, CustomSlo] = {}
     tenants: dict[str, Tenant] = {}
+    scale_out: ScaleOut = ScaleOut()
 
     # Renderers ask for every tenant's objectives many times; the spec is frozen, so the
     # answers are kept (10 000 tenants would otherwise spend seconds in model_dump).

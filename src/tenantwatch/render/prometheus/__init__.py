@@ -20,12 +20,14 @@ from tenantwatch.render.prometheus.catalog_monitoring import monitoring_alerts
 from tenantwatch.render.prometheus.catalog_platform import node_alerts, pipeline_alerts
 from tenantwatch.render.prometheus.catalog_tenant import business_alerts, security_alerts
 from tenantwatch.render.prometheus.catalog_workloads import container_alerts
+from tenantwatch.render.prometheus.global_view import global_view_files
 from tenantwatch.render.prometheus.intelligent import anomaly_alerts, predictive_alerts, zscore_rules
 from tenantwatch.render.prometheus.objectives import objective_rules
 from tenantwatch.render.prometheus.recording import Recorder, services_of
 from tenantwatch.render.prometheus.recording_slo import SloRecorder
 from tenantwatch.render.prometheus.recording_workloads import Workloads
 from tenantwatch.render.prometheus.scrape import prometheus_config
+from tenantwatch.render.prometheus.shards import shard_files
 from tenantwatch.render.prometheus.slo import custom_slo_alerts, slo_alerts
 from tenantwatch.render.prometheus.timing import Timing, intervals
 from tenantwatch.render.prometheus.unittests import TestWriter
@@ -112,5 +114,9 @@ def render_prometheus(spec: Spec, options: RenderOptions) -> Files:
     files = {path: text for path, text in files.items() if text is not None}
     files.update(user_rule_files(spec, options))
     rule_files = sorted(f for f in files if f.startswith("rules/"))
-    files["prometheus.yml"] = prometheus_config(spec, options, rule_files)
+    if spec.scale_out.sharded:
+        files.update(shard_files(spec, options, rule_files))
+    else:
+        files["prometheus.yml"] = prometheus_config(spec, options, rule_files)
+    files.update(global_view_files(spec, options))
     return files

@@ -19,6 +19,7 @@ import yaml
 
 from tenantwatch import conventions as names
 from tenantwatch.render import RenderError, RenderOptions
+from tenantwatch.render.prometheus.global_view import remote_write
 from tenantwatch.render.prometheus.timing import intervals
 from tenantwatch.spec import Spec
 from tenantwatch.spec.units import format_duration
@@ -34,18 +35,32 @@ NODE_EXPORTER_SERVICE = "node-exporter.monitoring.svc"
 
 def prometheus_config(spec: Spec, options: RenderOptions, rule_files: list[str]) -> str:
     """The prometheus.yml text for a spec; `rule_files` are paths relative to prometheus.yml."""
+    return dump_config(config_data(spec, options, rule_files))
+
+
+def dump_config(config: dict) -> str:
+    return yaml.dump(config, Dumper=_DUMPER, sort_keys=False, default_flow_style=False)
+
+
+def config_data(spec: Spec, options: RenderOptions, rule_files: list[str]) -> dict:
+    """The single-node prometheus.yml as data (the shards' configs are derived from it)."""
     scrape, evaluation = intervals(spec, options)  # the same ones the rule windows are sized for
-    config = {
+    return {
         "global": {
             "scrape_interval": format_duration(scrape),
             "evaluation_interval": format_duration(evaluation),
             "external_labels": {"environment": spec.environment, "platform": spec.platform},
         },
         "rule_files": list(rule_files),
-        "alerting": {"alertmanagers": [{"static_configs": [{"targets": [spec.prometheus.alertmanager]}]}]},
+        "alerting": {"alertmanagers": [{"static_configs": [{"targets": _alertmanagers(spec)}]}]},
         "scrape_configs": with_user_jobs(spec, _scrape_jobs(spec)),
+        **remote_write(spec),
     }
-    return yaml.dump(config, Dumper=_DUMPER, sort_keys=False, default_flow_style=False)
+
+
+def _alertmanagers(spec: Spec) -> list[str]:
+    """The single Alertmanager, or every member of the cluster (each gets every alert)."""
+    return spec.scale_out.alertmanager_addresses(spec.prometheus.alertmanager)
 
 
 def _scrape_jobs(spec: Spec) -> list[dict]:
@@ -58,7 +73,7 @@ def _scrape_jobs(spec: Spec) -> list[dict]:
         jobs = [_kubernetes_service_job(spec, name) for name in spec.services] + _kubernetes_infra_jobs(spec)
     jobs += _monitoring_jobs(spec)
     if spec.alert_delivery == "engine":
-        jobs.append(_engine_job(spec.engine.url))
+        jobs.append(_engine_job(spec.scale_out.engine_urls or [spec.engine.url]))
     return jobs
 
 
@@ -66,9 +81,9 @@ def _monitoring_jobs(spec: Spec) -> list[dict]:
     """Prometheus and Alertmanager themselves: rule evaluation, notification and config
     reload failures are only seen in their own metrics. Their series carry no tenant, so
     the rules count them as the platform's."""
-    return [{"job_name": job, "static_configs": [{"targets": [address]}]}
-            for job, address in ((names.SCRAPE_JOB_PROMETHEUS, spec.prometheus.listen_address),
-                                 (names.SCRAPE_JOB_ALERTMANAGER, spec.prometheus.alertmanager))]
+    return [{"job_name": job, "static_configs": [{"targets": addresses}]}
+            for job, addresses in ((names.SCRAPE_JOB_PROMETHEUS, [spec.prometheus.listen_address]),
+                                   (names.SCRAPE_JOB_ALERTMANAGER, _alertmanagers(spec)))]
 
 
 def with_user_jobs(spec: Spec, jobs: list[dict]) -> list[dict]:
@@ -170,15 +185,20 @@ def _kubernetes_infra_jobs(spec: Spec) -> list[dict]:
     return [cadvisor, kubelet, ksm, node]
 
 
-def _engine_job(url: str) -> dict:
-    """The engine's own /metrics, so its self-alerts (intake errors, failed notifications) work."""
-    parts = urlsplit(url)
-    if not parts.netloc or parts.scheme not in ("http", "https"):
-        raise RenderError(f"engine.url: expected http(s)://host:port, got {url!r}")
+def _engine_job(urls: list[str]) -> dict:
+    """The engine's own /metrics (every replica's), so its self-alerts (intake errors,
+    failed notifications) work."""
+    parts = urlsplit(urls[0])
+    for url in urls:
+        other = urlsplit(url)
+        if not other.netloc or other.scheme not in ("http", "https"):
+            raise RenderError(f"engine.url: expected http(s)://host:port, got {url!r}")
+        if (other.scheme, other.path.rstrip("/")) != (parts.scheme, parts.path.rstrip("/")):
+            raise RenderError(f"scale_out.engine_urls: every replica needs the same scheme and path, got {urls[0]!r} and {url!r}")
     return {
         "job_name": names.ENGINE_JOB,
         "scheme": parts.scheme,
         "metrics_path": parts.path.rstrip("/") + "/metrics",
         "honor_labels": True,  # its series' own tenant label wins over the target's "platform"
-        "static_configs": [{"targets": [parts.netloc], "labels": {names.TENANT: names.PLATFORM_TENANT}}],
+        "static_configs": [{"targets": [urlsplit(url).netloc for url in urls], "labels": {names.TENANT: names.PLATFORM_TENANT}}],
     }

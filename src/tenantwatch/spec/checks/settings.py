@@ -39,7 +39,7 @@ def _addresses(s: Sections) -> Iterator[Issue]:
     """URLs and host:port values, checked before they break a rendered config."""
     for path, example in _URLS:
         value = _value(s, path)
-        if value is not None and not _is_url(value):
+        if value is not None and not is_url(value):
             yield error(path, f"expected an http(s) URL like {example}, got {value!r}")
     for path, example in _HOST_PORTS:
         value = _value(s, path)
@@ -57,7 +57,7 @@ def _value(s: Sections, path: Path) -> Any:
     return value
 
 
-def _is_url(value: str) -> bool:
+def is_url(value: str) -> bool:
     parts = urlsplit(value)
     return parts.scheme in ("http", "https") and bool(parts.hostname)
 
