@@ -84,9 +84,11 @@ class Processing:
     processed_per_second: float
 
 
-def measure(target: str, url: str, headers: dict[str, str], body: Callable[[int], Any], batch: int,
+def measure(target: str, url: str | list[str], headers: dict[str, str], body: Callable[[int], Any], batch: int,
             requests: int, concurrency: int, settle: Callable[[float], Processing | None] | None = None) -> Result:
-    """`settle(started)`, for the engine, waits for its backlog to empty and reads its lag."""
+    """`settle(started)`, for the engine, waits for its backlog to empty and reads its lag.
+    Several URLs (replicas behind a load balancer) are shared out among the client threads."""
+    urls = [url] if isinstance(url, str) else url
     bodies = [json.dumps(body(batch)).encode() for _ in range(requests)]  # built and encoded before the clock starts
     headers = {**headers, "Content-Type": "application/json"}
     latencies: list[float] = []
@@ -94,7 +96,7 @@ def measure(target: str, url: str, headers: dict[str, str], body: Callable[[int]
     lock = threading.Lock()
     work = iter(bodies)
 
-    def client() -> None:
+    def client(url: str) -> None:
         with httpx.Client(timeout=30, headers=headers) as http:
             while True:
                 with lock:
@@ -109,7 +111,7 @@ def measure(target: str, url: str, headers: dict[str, str], body: Callable[[int]
                     errors[0] += response.status_code >= 300
 
     started = time.perf_counter()
-    threads = [threading.Thread(target=client) for _ in range(concurrency)]
+    threads = [threading.Thread(target=client, args=(urls[n % len(urls)],)) for n in range(concurrency)]
     for t in threads:
         t.start()
     for t in threads:

@@ -106,6 +106,7 @@ ENGINE_NOTIFICATIONS_PENDING = "tenantwatch_notifications_pending"  # labels: ch
 ENGINE_NOTIFICATIONS_OLDEST_PENDING = "tenantwatch_notifications_oldest_pending_seconds"  # labels: channel
 ENGINE_REMEDIATIONS = "tenantwatch_remediations_total"  # labels: action, outcome (ok|failed|dry_run|refused)
 ENGINE_SCHEDULER_HEARTBEAT = "tenantwatch_scheduler_last_run_timestamp_seconds"
+ENGINE_LEADER = "tenantwatch_engine_leader"  # 1 on the replica that processes and schedules
 ENGINE_REQUEST_DURATION = "tenantwatch_http_request_duration_seconds"  # labels: route, method, code
 ENGINE_JOB = "tenantwatch-engine"
 

@@ -3,6 +3,7 @@ and a local HTTP server that records what the notification channels post to it."
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import threading
@@ -34,7 +35,13 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'engine.db'}"
         return
-    server = request.getfixturevalue("postgres_url")
+    with fresh_database(request.getfixturevalue("postgres_url")) as url:
+        yield url
+
+
+@contextlib.contextmanager
+def fresh_database(server: str) -> Iterator[str]:
+    """A new, empty database on the PostgreSQL server at `server`; dropped afterwards."""
     name = "t_" + uuid.uuid4().hex[:12]
     admin = create_engine(server.rsplit("/", 1)[0] + "/postgres", isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
@@ -108,6 +115,13 @@ def recorder() -> Iterator[Recorder]:
 def make_spec(recorder_url: str = "http://127.0.0.1:9", **changes: Any):  # type: ignore[no-untyped-def]
     """The reference spec with its channels pointed at the recorder (paths name the channel)
     and any top-level keys replaced."""
+    result = load_text(spec_yaml(recorder_url, **changes), environ={})
+    assert result.spec is not None, result.issues
+    return result.spec
+
+
+def spec_yaml(recorder_url: str = "http://127.0.0.1:9", **changes: Any) -> str:
+    """make_spec's spec as YAML text (for a `tenantwatch serve --spec` file)."""
     raw = yaml.safe_load(REFERENCE_SPEC.read_text())
     raw["channels"] = {
         "slack-alerts": {"type": "slack", "webhook_url": f"{recorder_url}/slack-alerts"},
@@ -117,9 +131,7 @@ def make_spec(recorder_url: str = "http://127.0.0.1:9", **changes: Any):  # type
         "email-vendor": {"type": "slack", "webhook_url": f"{recorder_url}/email-vendor"},
     }
     raw.update(changes)
-    result = load_text(yaml.safe_dump(raw), environ={})
-    assert result.spec is not None, result.issues
-    return result.spec
+    return yaml.safe_dump(raw)
 
 
 # The reference services with db and cache shared by every tenant, and a fourth tenant that

@@ -31,11 +31,15 @@ from tenantwatch.engine.api.timing import RequestTimer
 from tenantwatch.engine.auth import verify_key
 from tenantwatch.engine.background.link import WorkerLink
 from tenantwatch.engine.background.wiring import intake_processor
+from tenantwatch.engine.cluster.channels import libpq_url
+from tenantwatch.engine.cluster.notifier import Notifier
+from tenantwatch.engine.cluster.views import ClusterBroadcaster, ReplicaViews
 from tenantwatch.engine.clock import Clock, SystemClock
 from tenantwatch.engine.config import EngineConfig
 from tenantwatch.engine.escalation.scheduler import Scheduler
 from tenantwatch.engine.events import Broadcaster
 from tenantwatch.engine.intake.log import IntakeLog
+from tenantwatch.engine.intake.processor import stored_position
 from tenantwatch.engine.metrics import EngineMetrics
 from tenantwatch.engine.remediation import Remediator, default_remediator
 from tenantwatch.engine.store import Store
@@ -60,29 +64,40 @@ def create_app(config: EngineConfig, store: Store, *, clock: Clock | None = None
     webhook processes its alerts before answering and the caller drives
     `app.state.scheduler.tick()` itself. With worker_process=True (`tenantwatch serve`) the
     intake processor and the scheduler run in a worker process of their own (background/), not
-    as threads of this one; `app.state.scheduler` is then not the one that runs."""
+    as threads of this one; `app.state.scheduler` is then not the one that runs. A worker on
+    PostgreSQL makes this process a replica (cluster/): others may serve the same database."""
     clock = clock or SystemClock()
     metrics = EngineMetrics(store, clock)
-    events = Broadcaster()
+    replicated = worker_process and store.dialect == "postgresql"
+    notifier = Notifier(libpq_url(store.engine.url)) if replicated else None
+    events = ClusterBroadcaster(notifier) if notifier else Broadcaster()
     remediator = remediator or default_remediator(config.spec, clock, config.environ, store)
     scheduler = Scheduler(store, config, clock, metrics, events, remediator)
     intake_log = IntakeLog.for_store(store.engine)
-    link = WorkerLink(intake_log, store, config, events, metrics) if worker_process else None
+    link = WorkerLink(intake_log, store, config, events, metrics, relay_intake=not replicated) if worker_process else None
+    views = (ReplicaViews(libpq_url(store.engine.url), notifier, intake_log, link, events, partial(stored_position, store))
+             if link and notifier and isinstance(events, ClusterBroadcaster) else None)
     processor = link or intake_processor(intake_log, store, config, clock, metrics, events, scheduler.wake)
     engine = EngineService(store, config, clock, metrics, events, intake_log, processor,
-                           link.wake if link else scheduler.wake)
+                           views.wake if views else link.wake if link else scheduler.wake)
 
     @contextlib.asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         if link is not None:
+            if views is not None:
+                await asyncio.to_thread(views.start)  # before the worker: no append goes unheard
             link.start()  # the worker replays what a crash left in the intake log first
             try:
                 yield
             finally:
                 await asyncio.to_thread(link.stop)  # it processes what was accepted before the stop
+                if views is not None and notifier is not None:
+                    views.stop()
+                    notifier.close()
             return
         if run_scheduler:
             processor.start()  # replays what a crash left in the intake log first
+            metrics.leader.set(1)
         task = asyncio.create_task(scheduler.run()) if run_scheduler else None
         try:
             yield

@@ -48,6 +48,7 @@ class EngineMetrics:
         self.notifications = Counter(_base(conventions.ENGINE_NOTIFICATIONS), "Notification attempts", ["channel", "outcome"], registry=r)
         self.remediations = Counter(_base(conventions.ENGINE_REMEDIATIONS), "Remediations run", ["action", "outcome"], registry=r)
         self.heartbeat = Gauge(conventions.ENGINE_SCHEDULER_HEARTBEAT, "When the scheduler last completed a pass", registry=r)
+        self.leader = Gauge(conventions.ENGINE_LEADER, "1 while this engine processes the intake log and runs the scheduler (one replica at a time)", registry=r)
         self.intake_lag = Histogram(conventions.ENGINE_INTAKE_LAG, "Seconds from a webhook's 2xx to its alerts being in incidents",
                                     buckets=(.005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 20, 30, 60, 120), registry=r)
         self.intake_backlog = Gauge(conventions.ENGINE_INTAKE_BACKLOG, "Webhook requests accepted but not yet processed", registry=r)

@@ -10,10 +10,12 @@ import fcntl
 import logging
 import os
 from pathlib import Path
-from typing import IO
+from typing import IO, Callable
 
 from tenantwatch.engine.api.proxies import DEFAULT_TRUSTED_PROXIES
 from tenantwatch.engine.api.ratelimit import AuthLimits
+from tenantwatch.engine.cluster.channels import SOLO_KEY, libpq_url
+from tenantwatch.engine.cluster.locks import SessionLock
 from tenantwatch.engine.config import DEFAULT_CORRELATION_WINDOW, DEFAULT_NOTIFY_MAX_AGE, EngineConfig
 from tenantwatch.engine.store import Store, StoreError, open_store
 from tenantwatch.engine.tuning import tune_interpreter
@@ -46,8 +48,9 @@ def serve(*, spec_path: Path | None, db_url: str | None, host: str, port: int, r
 
     spec = load_engine_spec(spec_path)
     store = open_store(db_url)
+    worker_process = worker_process and not store.in_memory  # an in-memory database exists in this process only
     try:
-        claim = claim_sqlite(store)
+        release = claim(store, worker_process)
     except StoreError:
         store.close()
         raise
@@ -55,8 +58,7 @@ def serve(*, spec_path: Path | None, db_url: str | None, host: str, port: int, r
                           retention_days=retention_days, environ=dict(os.environ), intake_tokens=intake_tokens(spec),
                           trusted_proxies=trusted_proxies, auth_limits=auth_limits, notify_max_age=notify_max_age)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    # an in-memory database exists in this process only: its worker could not see it
-    app = create_app(config, store, worker_process=worker_process and not store.in_memory)
+    app = create_app(config, store, worker_process=worker_process)
     tune_interpreter()
     try:
         # the app itself reads X-Forwarded-* from its trusted proxies only (api/proxies.py)
@@ -64,16 +66,37 @@ def serve(*, spec_path: Path | None, db_url: str | None, host: str, port: int, r
     finally:
         app.state.engine.log.close()  # what is queued is written first
         store.close()
-        if claim is not None:
-            claim.close()
+        release()
 
 
-def claim_sqlite(store: Store) -> IO[bytes] | None:
+def claim(store: Store, worker_process: bool) -> Callable[[], None]:
+    """What this serve may share of its database, claimed for its lifetime; returns the release.
+    - SQLite: the whole of it (a second serve would run a second scheduler);
+    - PostgreSQL: replicas (worker processes) share it and elect one leader among themselves;
+      `--in-process` has no replica machinery, so it runs alone."""
+    if store.dialect == "postgresql":
+        return _claim_postgres(store, worker_process)
+    if store.in_memory:
+        return lambda: None
+    return _claim_sqlite(store).close
+
+
+def _claim_postgres(store: Store, worker_process: bool) -> Callable[[], None]:
+    lock = SessionLock(libpq_url(store.engine.url), SOLO_KEY, shared=worker_process)
+    if not lock.try_take():
+        lock.release()
+        if worker_process:
+            raise StoreError(f"--db: a tenantwatch serve --in-process is serving {store.engine.url} alone: stop it "
+                             "(replicas run without --in-process)")
+        raise StoreError(f"--db: tenantwatch serve replicas are serving {store.engine.url}; --in-process runs "
+                         "alone: drop --in-process to join them as a replica")
+    return lock.release
+
+
+def _claim_sqlite(store: Store) -> IO[bytes]:
     """Hold `<database>.serve.lock` for as long as this process serves a SQLite database: a
     second `serve` on it would run a second scheduler (messages sent twice), so it is refused.
     The operating system drops the lock when the process ends, even by kill -9."""
-    if store.dialect != "sqlite" or store.in_memory:
-        return None
     path = Path(f"{store.engine.url.database}.serve.lock")
     handle = path.open("a+b")
     try:

@@ -6,9 +6,10 @@ of lag observations is a few pipe writes."""
 
 from __future__ import annotations
 
-import threading
 from multiprocessing.connection import Connection
 from typing import Any
+
+from tenantwatch.engine.batches import BatchSender
 
 Message = tuple[Any, ...]
 
@@ -18,37 +19,16 @@ class Messenger:
 
     def __init__(self, connection: Connection) -> None:
         self._connection = connection
-        self._pending: list[Message] = []
-        self._ready = threading.Condition()
-        self._closed = False
-        self._thread = threading.Thread(target=self._send_forever, name="worker-messenger", daemon=True)
-        self._thread.start()
+        self._sender: BatchSender[Message] = BatchSender(self._send, "worker-messenger")
+        self.post = self._sender.post
+        self.close = self._sender.close
 
-    def post(self, message: Message) -> None:
-        with self._ready:
-            self._pending.append(message)
-            self._ready.notify()
-
-    def _send_forever(self) -> None:
-        while True:
-            with self._ready:
-                self._ready.wait_for(lambda: self._pending or self._closed)
-                batch, self._pending = self._pending, []
-                closed = self._closed
-            if batch:
-                try:
-                    self._connection.send(batch)
-                except OSError:  # the answering process is gone: so is our purpose
-                    return
-            if closed and not batch:
-                return
-
-    def close(self) -> None:
-        """Send what is posted, then stop."""
-        with self._ready:
-            self._closed = True
-            self._ready.notify()
-        self._thread.join(timeout=10)
+    def _send(self, batch: list[Message]) -> bool:
+        try:
+            self._connection.send(batch)
+            return True
+        except OSError:  # the answering process is gone: so is our purpose
+            return False
 
 
 class ForwardedEvents:

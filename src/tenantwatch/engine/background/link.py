@@ -7,6 +7,11 @@ after API writes; back come the cursor (reads wait for it: read-your-writes acro
 processes), incident events for the live views, metric updates and awaited results. A worker
 that dies is started again after a second; it replays the log from the stored cursor, so
 nothing accepted is lost.
+
+With replicas on PostgreSQL (engine/cluster/) the worker hears of appends, and of the entries
+waited for, from the database itself, and cursor and results come back from whichever replica
+leads: the link then relays neither (`relay_intake=False`), and cluster/views.py calls
+`observe_position` and `deliver_result`.
 """
 
 from __future__ import annotations
@@ -18,17 +23,14 @@ import time
 from multiprocessing.connection import Connection
 from typing import Any
 
-from sqlalchemy import select
-
 from tenantwatch.engine.background.forwarding import apply_metric
 from tenantwatch.engine.background.worker import run_worker
 from tenantwatch.engine.config import EngineConfig
 from tenantwatch.engine.events import Broadcaster
 from tenantwatch.engine.intake.log import IntakeLog
-from tenantwatch.engine.intake.processor import READ_WAIT
+from tenantwatch.engine.intake.processor import READ_WAIT, stored_position
 from tenantwatch.engine.metrics import EngineMetrics
 from tenantwatch.engine.store import Store
-from tenantwatch.engine.store.models import IntakeCursor
 
 log = logging.getLogger("tenantwatch.engine.worker")
 RESTART_AFTER = 1.0  # seconds before a worker that died is started again
@@ -37,10 +39,10 @@ STOP_WAIT = 60.0  # seconds a stopping worker gets to process what was accepted
 
 class WorkerLink:
     def __init__(self, intake_log: IntakeLog, store: Store, config: EngineConfig, events: Broadcaster,
-                 metrics: EngineMetrics) -> None:
+                 metrics: EngineMetrics, relay_intake: bool = True) -> None:
         self.log, self.store, self.config, self.events, self.metrics = intake_log, store, config, events, metrics
-        with store.read() as session:
-            self.position = session.scalar(select(IntakeCursor.position).where(IntakeCursor.id == 1)) or 0
+        self.relay_intake = relay_intake
+        self.position = stored_position(store)
         self._moved = threading.Condition()
         self._wanted: set[int] = set()
         self._results: dict[int, dict[str, object] | None] = {}
@@ -58,7 +60,8 @@ class WorkerLink:
         """Somebody waits for this entry's result (called before the log shows the entry)."""
         with self._moved:
             self._wanted.add(entry_id)
-        self._send(("want", entry_id))
+        if self.relay_intake:
+            self._send(("want", entry_id))
 
     def result(self, entry_id: int, timeout: float) -> dict[str, object] | None:
         with self._moved:
@@ -88,7 +91,8 @@ class WorkerLink:
         theirs.close()
         self._connection = ours
         threading.Thread(target=self._receive, args=(ours,), name="worker-link", daemon=True).start()
-        threading.Thread(target=self._forward_appends, args=(ours,), name="worker-appends", daemon=True).start()
+        if self.relay_intake:
+            threading.Thread(target=self._forward_appends, args=(ours,), name="worker-appends", daemon=True).start()
 
     def stop(self) -> None:
         """Ask the worker to process what was accepted and stop; wait for it."""
@@ -134,6 +138,7 @@ class WorkerLink:
             for message in batch:
                 self._handle(message)
         connection.close()
+        self.metrics.leader.set(0)  # a new worker leads again only once it holds the lock
         if not self._stopping:
             log.error("the worker process ended unexpectedly: starting it again in %.0f s", RESTART_AFTER)
             time.sleep(RESTART_AFTER)
@@ -147,11 +152,20 @@ class WorkerLink:
         elif kind == "metric":
             apply_metric(self.metrics, *message[1:])
         elif kind == "position":
-            with self._moved:
-                self.position = max(self.position, message[1])
-                self._moved.notify_all()
+            self.observe_position(message[1])
         elif kind == "result":
-            with self._moved:
-                if message[1] in self._wanted:
-                    self._results[message[1]] = message[2]
-                    self._moved.notify_all()
+            self.deliver_result(message[1], message[2])
+
+    def observe_position(self, position: int) -> None:
+        """The cursor reached `position` (readers waiting for it go on)."""
+        with self._moved:
+            if position > self.position:
+                self.position = position
+                self._moved.notify_all()
+
+    def deliver_result(self, entry_id: int, result: dict[str, object] | None) -> None:
+        """What an entry did, kept if somebody here waits for it."""
+        with self._moved:
+            if entry_id in self._wanted:
+                self._results[entry_id] = result
+                self._moved.notify_all()

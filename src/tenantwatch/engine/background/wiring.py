@@ -15,7 +15,7 @@ from tenantwatch.engine.incidents.timeline import IncidentChanges
 from tenantwatch.engine.intake.ingest import IntakeResult, ingest
 from tenantwatch.engine.intake.log import IntakeLog
 from tenantwatch.engine.intake.payload import WebhookIn
-from tenantwatch.engine.intake.processor import IntakeProcessor
+from tenantwatch.engine.intake.processor import IntakeProcessor, Report
 from tenantwatch.engine.metrics import EngineMetrics
 from tenantwatch.engine.store import Store
 
@@ -37,7 +37,7 @@ def publisher(events: Publisher, wake: Callable[[], None]) -> Callable[[Incident
 
 
 def intake_processor(log: IntakeLog, store: Store, config: EngineConfig, clock: Clock, metrics: EngineMetrics,
-                     events: Publisher, wake: Callable[[], None]) -> IntakeProcessor:
+                     events: Publisher, wake: Callable[[], None], report: Report | None = None) -> IntakeProcessor:
     correlator = Correlator(config)
 
     def correlated(session: Session, payload: WebhookIn, who: str, now: dt.datetime) -> IntakeResult:
@@ -45,4 +45,4 @@ def intake_processor(log: IntakeLog, store: Store, config: EngineConfig, clock: 
 
     return IntakeProcessor(log, store, correlated, publisher(events, wake), clock.now,
                            observe_lag=metrics.intake_lag.observe,
-                           on_set_aside=metrics.intake_errors.labels(reason="set_aside").inc)
+                           on_set_aside=metrics.intake_errors.labels(reason="set_aside").inc, report=report)

@@ -7,6 +7,9 @@ start replays what the log holds). A clean stop processes what was accepted befo
 
 It runs at a lower CPU priority (nice) than the answering process: under a flood the cores go
 to answering first and the log absorbs the burst, which is processed as soon as there is room.
+
+On PostgreSQL the worker is one replica's candidate (engine/cluster/leading.py): it processes
+and schedules only while it holds the leader lock, and stands by until then.
 """
 
 from __future__ import annotations
@@ -22,6 +25,9 @@ from typing import Any, cast
 
 from tenantwatch.engine.background.forwarding import ForwardedEvents, ForwardedMetrics, Messenger
 from tenantwatch.engine.background.wiring import intake_processor
+from tenantwatch.engine.cluster.channels import libpq_url
+from tenantwatch.engine.cluster.leading import Candidate, Reporter
+from tenantwatch.engine.cluster.notifier import Notifier
 from tenantwatch.engine.clock import SystemClock
 from tenantwatch.engine.config import EngineConfig
 from tenantwatch.engine.escalation.scheduler import Scheduler
@@ -50,29 +56,47 @@ def run_worker(connection: Connection, config: EngineConfig, db_url: str) -> Non
     events = cast(Broadcaster, ForwardedEvents(messenger))
     clock = SystemClock()
     scheduler = Scheduler(store, config, clock, metrics, events, default_remediator(config.spec, clock, config.environ, store))
-    processor = intake_processor(intake_log, store, config, clock, metrics, events, scheduler.wake)
+    replicated = store.dialect == "postgresql"
+    dsn = libpq_url(store.engine.url)
+    notifier = Notifier(dsn) if replicated else None
+    processor = intake_processor(intake_log, store, config, clock, metrics, events, scheduler.wake,
+                                 report=Reporter(notifier) if notifier else None)
+    candidate = Candidate(dsn, intake_log, processor, scheduler.wake) if replicated else None
     tune_interpreter()
     try:
-        asyncio.run(_serve(connection, intake_log, processor, scheduler, messenger))
+        asyncio.run(_serve(connection, intake_log, processor, scheduler, messenger, metrics, candidate))
     finally:
+        if candidate is not None:
+            candidate.close()
+        if notifier is not None:
+            notifier.close()
         messenger.close()
         intake_log.close()
         store.close()
 
 
 async def _serve(connection: Connection, intake_log: IntakeLog, processor: IntakeProcessor, scheduler: Scheduler,
-                 messenger: Messenger) -> None:
+                 messenger: Messenger, metrics: EngineMetrics, candidate: Candidate | None) -> None:
     loop = asyncio.get_running_loop()
-    stopping = asyncio.Event()
+    stopping, halt = asyncio.Event(), threading.Event()
+
+    def stop() -> None:
+        halt.set()
+        loop.call_soon_threadsafe(stopping.set)
+
     # Ctrl-C reaches the whole process group: the answering process tells the worker when to
     # stop (after the last webhook it answered). A SIGTERM of its own stops it cleanly too.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    loop.add_signal_handler(signal.SIGTERM, stopping.set)
+    loop.add_signal_handler(signal.SIGTERM, stop)
+    threading.Thread(target=_listen, args=(connection, intake_log, processor, scheduler, messenger, stop),
+                     name="worker-commands", daemon=True).start()
+    if candidate is not None:
+        if not await candidate.lead(halt):
+            return  # stopped while standing by: nothing of ours to finish
+        candidate.watch(stop, halt)
+    metrics.leader.set(1)
     processor.start()
     threading.Thread(target=_report_position, args=(processor, messenger), name="worker-position", daemon=True).start()
-    threading.Thread(target=_listen, args=(connection, intake_log, processor, scheduler, messenger,
-                                           lambda: loop.call_soon_threadsafe(stopping.set)),
-                     name="worker-commands", daemon=True).start()
     schedule = asyncio.create_task(scheduler.run())
     await stopping.wait()
     schedule.cancel()
@@ -92,9 +116,7 @@ def _listen(connection: Connection, intake_log: IntakeLog, processor: IntakeProc
             log.warning("the answering process is gone: the worker stops")
             break
         if command == "appended":
-            with intake_log.appended:
-                intake_log.last_id = max(intake_log.last_id, args[0])
-                intake_log.appended.notify_all()
+            intake_log.observe(args[0])
         elif command == "want":
             processor.announce(args[0])
             threading.Thread(target=_report_result, args=(processor, messenger, args[0]), daemon=True).start()

@@ -9,11 +9,17 @@ waits only for its own commit.
 On PostgreSQL the log is a table of the engine's database. On SQLite it is a file of its own
 beside the database (`<name>.intake.db`, WAL and synchronous=FULL like the store), so an
 append never waits for the processor's write transaction: SQLite has one writer per file.
+
+On PostgreSQL several engine replicas append to one log (engine/cluster/): an append takes a
+transaction advisory lock before its ids are drawn, so ids commit in order and the
+processor's cursor never passes an id that commits later; and it announces itself (NOTIFY,
+sent at commit) with the ids whose senders wait for their result.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 import queue
 import threading
 import time
@@ -22,9 +28,10 @@ from dataclasses import dataclass
 from typing import Callable
 
 from sqlalchemy import (BigInteger, Column, Engine, Integer, LargeBinary, MetaData, String, Table, bindparam, delete,
-                        func, insert, select)
-from sqlalchemy.engine import make_url
+                        func, insert, select, text)
+from sqlalchemy.engine import Connection, make_url
 
+from tenantwatch.engine.cluster.channels import APPEND_KEY, INTAKE
 from tenantwatch.engine.store.db import sqlite_engine
 from tenantwatch.engine.store.models import UTCDateTime
 
@@ -42,6 +49,8 @@ ENTRIES = Table(
 _APPEND = insert(ENTRIES).returning(ENTRIES.c.id, sort_by_parameter_order=True)
 _AFTER = (select(ENTRIES).where(ENTRIES.c.id > bindparam("position"), ENTRIES.c.id <= bindparam("last"))
           .order_by(ENTRIES.c.id).limit(bindparam("limit")))
+_APPEND_LOCK = text("SELECT pg_advisory_xact_lock(:key)").bindparams(key=APPEND_KEY)
+_ANNOUNCE = text("SELECT pg_notify(:channel, :payload)").bindparams(channel=INTAKE)
 MAX_GROUP = 500  # requests in one append transaction at most
 BUSY_WINDOW = 0.05  # seconds since the last append during which the intake counts as busy
 
@@ -85,6 +94,7 @@ class IntakeLog:
 
     def __init__(self, engine: Engine, owns_engine: bool) -> None:
         self.engine, self._owns_engine = engine, owns_engine
+        self.shared = engine.dialect.name == "postgresql"  # replicas may append to it too
         LOG.create_all(engine)
         self._queue: queue.SimpleQueue[Pending | None] = queue.SimpleQueue()
         self.appended = threading.Condition()
@@ -127,8 +137,12 @@ class IntakeLog:
     def _commit(self, group: list[Pending]) -> None:
         try:
             with self.engine.begin() as connection:
+                if self.shared:
+                    connection.execute(_APPEND_LOCK)
                 ids = list(connection.scalars(
                     _APPEND, [{"accepted_at": p.accepted_at, "who": p.who, "body": p.body} for p in group]))
+                if self.shared:
+                    _announce(connection, group, ids)
         except Exception as exc:  # the requests fail (5xx), nothing was accepted
             for pending in group:
                 pending.ticket.set_exception(exc)
@@ -141,6 +155,17 @@ class IntakeLog:
             self.appended.notify_all()
         for pending, entry_id in zip(group, ids):
             pending.ticket.set_result(entry_id)
+
+    def observe(self, last_id: int) -> None:
+        """Another process appended up to `last_id` (the answering process, another replica)."""
+        with self.appended:
+            if last_id > self.last_id:
+                self.last_id = last_id
+                self.appended.notify_all()
+
+    def refresh(self) -> None:
+        """Catch up with appends nobody announced to this process (while it was not listening)."""
+        self.observe(self._max_id())
 
     def _max_id(self) -> int:
         with self.engine.connect() as connection:
@@ -163,3 +188,10 @@ class IntakeLog:
         self._writer.join(timeout=10)
         if self._owns_engine:
             self.engine.dispose()
+
+
+def _announce(connection: Connection, group: list[Pending], ids: list[int]) -> None:
+    """NOTIFY the replicas (delivered at commit, in commit order) of the new last id and of the
+    entries whose senders wait for their result."""
+    wanted = [entry_id for pending, entry_id in zip(group, ids) if pending.announce is not None]
+    connection.execute(_ANNOUNCE, {"payload": json.dumps({"last": ids[-1], "want": wanted})})

@@ -8,7 +8,9 @@ seen twice must be seen in order: fired, then resolved), which amortises the per
 when Alertmanager sends faster than one entry at a time can be processed.
 
 Readers that must see what was accepted (the API's incident views) wait for the cursor to
-pass the log's last entry (`caught_up`): normally a few milliseconds.
+pass the log's last entry (`caught_up`): normally a few milliseconds. With replicas
+(engine/cluster/) the readers are in other processes: a `report` callback then tells them
+the cursor and the awaited results after each pass.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ from tenantwatch.secrets import error_origin
 
 logger = logging.getLogger(__name__)
 Ingest = Callable[[Session, WebhookIn, str, dt.datetime], IntakeResult]
+Report = Callable[[int, dict[int, IntakeResult]], None]  # (cursor, awaited entry id -> its result)
 PASS_ENTRIES = 50  # log entries per processing transaction at most (it holds the store's write lock)
 PASS_BYTES = 1 << 20  # and about this many bytes of webhook bodies (~3 000 alerts), so a pass stays short
 BUSY_PAUSE = 3.0  # while webhooks arrive, pause this many times a pass's duration after it
@@ -93,16 +96,22 @@ def _cursor(session: Session) -> IntakeCursor:
     return cursor
 
 
+def stored_position(store: Store) -> int:
+    """The cursor as committed: the last log id whose alerts are in the store."""
+    with store.read() as session:
+        return session.scalar(select(IntakeCursor.position).where(IntakeCursor.id == 1)) or 0
+
+
 class IntakeProcessor:
     """Turns log entries into incidents; one pass at a time (a lock), in a thread or inline."""
 
     def __init__(self, log: IntakeLog, store: Store, ingest: Ingest, publish: Callable[[IncidentChanges], None],
                  now: Callable[[], dt.datetime], observe_lag: Callable[[float], None] = lambda seconds: None,
-                 on_set_aside: Callable[[], None] = lambda: None) -> None:
+                 on_set_aside: Callable[[], None] = lambda: None, report: Report | None = None) -> None:
         self.log, self.store, self.ingest, self.publish, self.now = log, store, ingest, publish, now
-        self.observe_lag, self.on_set_aside = observe_lag, on_set_aside
-        self.position = self._stored_position()
-        if log.last_id < self.position:  # a new log file (the old one was removed): its ids start again
+        self.observe_lag, self.on_set_aside, self.report = observe_lag, on_set_aside, report
+        self.position = stored_position(self.store)
+        if log.last_id < self.position and not log.shared:  # a new log file (the old one was removed): its ids start again
             logger.warning("intake log restarts at %d below the cursor %d: processing it from its start",
                            log.last_id, self.position)
             with self.store.write() as session:
@@ -115,10 +124,6 @@ class IntakeProcessor:
         self._since_forget = 0
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
-
-    def _stored_position(self) -> int:
-        with self.store.read() as session:
-            return session.scalar(select(IntakeCursor.position).where(IntakeCursor.id == 1)) or 0
 
     # passes ---------------------------------------------------------------------------------
     def step(self, limit: int = PASS_ENTRIES) -> int:
@@ -148,12 +153,20 @@ class IntakeProcessor:
         finished = self.now()
         for entry in entries:
             self.observe_lag((finished - entry.accepted_at).total_seconds())
+        reported: dict[int, IntakeResult] = {}
         with self._processed:
             self.position = entries[-1].id
             for chunk, result in done:
-                if chunk.entries[0].id in self._wanted:
-                    self._results[chunk.entries[0].id] = result
+                first = chunk.entries[0].id
+                if first in self._wanted:
+                    if self.report is None:
+                        self._results[first] = result
+                    else:  # the waiter is elsewhere: handed over, not kept
+                        self._wanted.discard(first)
+                        reported[first] = result
             self._processed.notify_all()
+        if self.report is not None:
+            self.report(self.position, reported)
         self._since_forget += len(entries)
         if self._since_forget >= FORGET_EVERY:
             self._since_forget = 0
@@ -163,6 +176,17 @@ class IntakeProcessor:
         """Process everything accepted so far."""
         while self.position < self.log.last_id and self.step():
             pass
+
+    def resume(self) -> None:
+        """Continue from the stored cursor and the log's end: another replica may have moved
+        both while this one stood by. Awaited entries already behind the cursor are dropped."""
+        with self._pass:
+            self.log.refresh()
+            stored = stored_position(self.store)
+            with self._processed:
+                self.position = max(self.position, stored)
+                self._wanted = {entry for entry in self._wanted if entry > self.position}
+                self._processed.notify_all()
 
     # waiting ------------------------------------------------------------------------------
     def announce(self, entry_id: int) -> None:
@@ -255,6 +279,8 @@ class IntakeProcessor:
             with self._processed:
                 self.position = entries[0].id
                 self._processed.notify_all()
+            if self.report is not None:
+                self.report(self.position, {})
 
     def stop(self) -> None:
         """Stop the thread, then process what was accepted before the stop (a clean shutdown

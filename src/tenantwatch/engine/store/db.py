@@ -4,7 +4,8 @@ SQLite runs in WAL mode with synchronous=FULL so a committed alert survives kill
 power loss; PostgreSQL is durable by default. Writes go through `Store.write()`, which
 serialises them inside this process: correlation reads then writes, and two concurrent
 requests must not both open an incident for related alerts. Between processes (the answering
-process and its worker) SQLite's write lock serialises them, taken when a write begins.
+process and its worker, and engine replicas on PostgreSQL) a database lock taken when a write
+begins serialises them: SQLite's write lock, or a PostgreSQL transaction advisory lock.
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
 from sqlalchemy.orm import Session, sessionmaker
+
+from tenantwatch.engine.cluster.channels import WRITE_KEY
 
 DEFAULT_DB = "sqlite:///./tenantwatch.db"
 ALEMBIC_DIR = Path(__file__).with_name("alembic")
@@ -63,6 +66,20 @@ def _sqlite_connect(dbapi_conn: Any, _record: Any) -> None:
 def _sqlite_begin(connection: Connection) -> None:
     immediate = connection.get_execution_options().get(WRITES, False)
     connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+def postgres_engine(url: URL) -> Engine:
+    """A PostgreSQL engine whose write transactions (Store.write) take one advisory lock first:
+    correlation reads then writes, and a replica's processor, another's scheduler and an API
+    write on a third must not interleave on one incident (read committed would let them)."""
+    engine = create_engine(url, pool_pre_ping=True)
+    event.listen(engine, "begin", _postgres_begin)
+    return engine
+
+
+def _postgres_begin(connection: Connection) -> None:
+    if connection.get_execution_options().get(WRITES, False):
+        connection.exec_driver_sql("SELECT pg_advisory_xact_lock(%(key)s)", {"key": WRITE_KEY})
 
 
 class Store:
@@ -130,7 +147,7 @@ def open_store(url: str | None = None, *, migrate: bool = True) -> Store:
     if parsed.get_backend_name() == "sqlite":
         engine = sqlite_engine(parsed)
     else:
-        engine = create_engine(parsed, pool_pre_ping=True)
+        engine = postgres_engine(parsed)
     store = Store(engine)
     if migrate:
         try:
