@@ -69,10 +69,13 @@ def recording_server() -> Iterator[tuple[str, Recorder]]:
 
 
 @contextmanager
-def running(argv: list[str], port: int, log_path: Path) -> Iterator[str]:
-    """Run a server listening on 127.0.0.1:port until its /-/ready answers; stop it after."""
+def running(argv: list[str], port: int, log_path: Path, started: list[subprocess.Popen] | None = None) -> Iterator[str]:
+    """Run a server listening on 127.0.0.1:port until its /-/ready answers; stop it after.
+    `started` receives the process, for a test that kills it itself."""
     log = log_path.open("w")
     proc = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT)
+    if started is not None:
+        started.append(proc)
     url = f"http://127.0.0.1:{port}"
     try:
         wait_for_port(port, proc=proc)
@@ -82,7 +85,8 @@ def running(argv: list[str], port: int, log_path: Path) -> Iterator[str]:
             time.sleep(0.1)
         yield url
     finally:
-        proc.terminate()
+        if proc.poll() is None:
+            proc.terminate()
         proc.wait(timeout=30)
         log.close()
 
