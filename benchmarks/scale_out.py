@@ -72,7 +72,7 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=8, help="client threads")
     parser.add_argument("--replicas", type=int, nargs="+", default=[1, 2, 4])
     args = parser.parse_args()
-    console = Console()
+    console = Console(width=max(Console().width, 160))  # the table stays readable when piped to a file
     results: list[Result] = []
     batch = 100
     with tempfile.TemporaryDirectory(prefix="tw-scale-") as tmp, postgres_server(fsync=True) as server:

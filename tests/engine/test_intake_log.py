@@ -167,3 +167,28 @@ def test_a_removed_log_file_starts_again_from_its_beginning(tmp_path: Path) -> N
     assert again.post([alert(tenant="globex", name="B", fingerprint="b")]).json()["new"] == 1
     assert len(again.incidents()) == 2
     store.close()
+
+
+@pytest.mark.postgres
+def test_on_postgresql_appends_commit_in_id_order(postgres_url: str) -> None:
+    """Replicas append to one log: an append that drew a later id must not commit before an
+    earlier one, or the cursor would pass the earlier id before it is visible, and skip it.
+    (On SQLite the log has one writer: ids commit in order by construction.)"""
+    from sqlalchemy import insert
+
+    from tenantwatch.engine.intake.log import _APPEND_LOCK, ENTRIES, IntakeLog
+
+    store = open_store(postgres_url)
+    log = IntakeLog.for_store(store.engine)
+    try:
+        with store.engine.begin() as other_replica:  # an append in flight elsewhere, its id drawn
+            other_replica.execute(_APPEND_LOCK)
+            earlier = other_replica.execute(insert(ENTRIES).values(accepted_at=T0, who="am", body=b"{}")
+                                            .returning(ENTRIES.c.id)).scalar_one()
+            ticket = log.append(T0, "am", b"{}")
+            with pytest.raises(TimeoutError):  # ours waits for it rather than committing past it
+                ticket.result(timeout=0.5)
+        assert ticket.result(timeout=10) > earlier
+    finally:
+        log.close()
+        store.close()
