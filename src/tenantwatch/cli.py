@@ -13,6 +13,7 @@ from tenantwatch import __version__
 from tenantwatch.channels.cli import notify
 from tenantwatch.demo.cli import demo
 from tenantwatch.detect.cli import bench_app, detect_app
+from tenantwatch.drift.cli import drift
 from tenantwatch.engine.cli import keys_app, serve
 from tenantwatch.remediation.cli import remediate
 from tenantwatch.render.cli import render
@@ -39,6 +40,7 @@ app.command("serve")(serve)
 app.add_typer(keys_app, name="keys")
 app.add_typer(detect_app, name="detect")
 app.add_typer(bench_app, name="bench")
+app.command("drift")(drift)
 app.command("notify")(notify)
 app.command("remediate")(remediate)
 app.command("simulate")(simulate)
