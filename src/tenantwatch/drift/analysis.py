@@ -58,11 +58,11 @@ def analyse(reference: pa.Table, current: pa.Table, settings: Settings,
     names = reference.column_names
     settings.check(set(names))
     with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
-        rows = pool.submit(quality.duplicate_rows, reference, current)
+        duplicates = [pool.submit(quality.duplicates, table) for table in (reference, current)]
         results = list(pool.map(lambda name: _column(name, reference, current, settings), names))
         features = [feature for feature, _ in results if feature is not None]
         found = {name: problems for name, (_, problems) in zip(names, results)}
-        found[quality.ROWS] = rows.result()
+        found[quality.ROWS] = quality.duplicate_rows(*(d.result() for d in duplicates), reference.num_rows, current.num_rows)
     performance = None
     if target is not None and prediction is not None:
         performance = evaluate(reference, current, target, prediction)

@@ -23,10 +23,11 @@ INTEGER_CARDINALITY_LIMIT = 10
 @dataclass(frozen=True)
 class Sample:
     """One column of one file without its missing values. `values` (numeric only) is sorted;
-    `keys`/`counts` are the distinct values and how often each occurs."""
+    `keys`/`counts` are the distinct values (an array for numeric columns, a list of text
+    otherwise) and how often each occurs."""
 
     values: np.ndarray | None
-    keys: list
+    keys: np.ndarray | list
     counts: np.ndarray
 
     @property
@@ -68,10 +69,10 @@ def numeric_sample(column: pa.ChunkedArray) -> Sample:
     values = pc.cast(plain(column), pa.float64()).to_numpy(zero_copy_only=False)
     values = np.sort(values[np.isfinite(values)])
     if values.size == 0:
-        return Sample(values, [], np.zeros(0, dtype=np.int64))
+        return Sample(values, values, np.zeros(0, dtype=np.int64))
     starts = np.flatnonzero(np.concatenate(([True], values[1:] != values[:-1])))
     counts = np.diff(np.append(starts, values.size))
-    return Sample(values, values[starts].tolist(), counts)
+    return Sample(values, values[starts], counts)
 
 
 def categorical_sample(column: pa.ChunkedArray) -> Sample:

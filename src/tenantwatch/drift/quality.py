@@ -85,7 +85,9 @@ def constant(reference: Sample, current: Sample) -> list[Problem]:
     if len(current.keys) != 1:
         return []
     was = "as in the reference" if len(reference.keys) == 1 else f"the reference had {len(reference.keys)} values"
-    return [Problem("constant", current.n, f"every value is {current.keys[0]!r} ({was})")]
+    value = current.keys[0]
+    shown = repr(value) if isinstance(value, str) else f"{value:g}"
+    return [Problem("constant", current.n, f"every value is {shown} ({was})")]
 
 
 def no_values(which: str) -> list[Problem]:
@@ -116,9 +118,8 @@ def duplicates(table: pa.Table) -> int:
     return table.num_rows - int(np.unique(row_hashes(table)).size)
 
 
-def duplicate_rows(reference: pa.Table, current: pa.Table) -> list[Problem]:
-    ref, cur = duplicates(reference), duplicates(current)
-    if cur / current.num_rows <= ref / reference.num_rows:
+def duplicate_rows(ref: int, cur: int, ref_rows: int, cur_rows: int) -> list[Problem]:
+    """A problem when the current file's share of repeated rows is above the reference's."""
+    if cur / cur_rows <= ref / ref_rows:
         return []
-    return [Problem("duplicate_rows", cur,
-                    f"{cur} rows repeat an earlier row ({_share(cur, current.num_rows)}; reference {_share(ref, reference.num_rows)})")]
+    return [Problem("duplicate_rows", cur, f"{cur} rows repeat an earlier row ({_share(cur, cur_rows)}; reference {_share(ref, ref_rows)})")]
