@@ -10,7 +10,7 @@ from scipy import stats
 from scipy.spatial import distance
 
 from tenantwatch.drift.columns import categorical_sample, numeric_sample
-from tenantwatch.drift.stattests import METHODS, default_method, wasserstein_sorted
+from tenantwatch.drift.stattests import METHODS, default_method, sturges_edges, wasserstein_sorted
 
 rng = np.random.default_rng(7)
 
@@ -114,3 +114,15 @@ def test_distinct_values_are_counted_over_both_samples():
     """Three values in each file but six together: KS, not chi-squared (Evidently counts the union)."""
     ref, cur = numeric(np.tile([1.0, 2.0, 3.0], 100)), numeric(np.tile([4.0, 5.0, 6.0], 100))
     assert default_method("numeric", ref, cur) == "ks"
+
+
+@pytest.mark.parametrize("ref, cur", [
+    (rng.normal(0, 1, 3000), rng.normal(0.3, 1, 2000)),
+    (rng.integers(0, 30, 5000).astype(float), rng.integers(10, 40, 100).astype(float)),
+    (np.full(50, 2.0), np.full(30, 2.0)),
+])
+def test_bins_and_counts_are_numpys(ref, cur):
+    both = np.concatenate([ref, cur])
+    edges = sturges_edges(both.min(), both.max(), both.size)
+    assert np.array_equal(edges, np.histogram_bin_edges(both, bins="sturges"))
+    assert np.array_equal(numeric(ref).histogram(edges), np.histogram(ref, edges)[0])

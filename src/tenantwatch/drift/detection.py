@@ -85,11 +85,10 @@ def dataset_verdict(features: list[FeatureDrift], drift_share: float) -> Dataset
 
 def distribution(kind: str, reference: Sample, current: Sample) -> Distribution:
     if kind == "numeric":
-        edges = np.histogram_bin_edges(reference.values, bins=PLOT_BINS,
-                                       range=(min(reference.values[0], current.values[0]),
-                                              max(reference.values[-1], current.values[-1])))
-        ref = np.histogram(reference.values, edges)[0] / reference.n
-        cur = np.histogram(current.values, edges)[0] / current.n
+        edges = np.linspace(min(reference.values[0], current.values[0]), max(reference.values[-1], current.values[-1]),
+                            PLOT_BINS + 1)
+        ref = reference.histogram(edges) / reference.n
+        cur = current.histogram(edges) / current.n
         return Distribution([f"{edge:.4g}" for edge in edges[:-1]], ref.tolist(), cur.tolist())
     ref_share = {k: c / reference.n for k, c in zip(reference.keys, reference.counts)}
     cur_share = {k: c / current.n for k, c in zip(current.keys, current.counts)}

@@ -77,15 +77,26 @@ def binned_shares(reference: Sample, current: Sample, kind: str, fill_zeroes: bo
     distinct reference values, else per distinct value. Empty bins get a small share when
     `fill_zeroes` (PSI's logarithm needs it), as Evidently fills them."""
     if kind == "numeric" and len(reference.keys) > BINNED_ABOVE:
-        edges = np.histogram_bin_edges(np.concatenate([reference.values, current.values]), bins="sturges")
-        ref = np.histogram(reference.values, edges)[0] / reference.n
-        cur = np.histogram(current.values, edges)[0] / current.n
+        edges = sturges_edges(min(reference.values[0], current.values[0]), max(reference.values[-1], current.values[-1]),
+                              reference.n + current.n)
+        ref = reference.histogram(edges) / reference.n
+        cur = current.histogram(edges) / current.n
     else:
         ref_counts, cur_counts = aligned_counts(reference, current)
         ref, cur = ref_counts / reference.n, cur_counts / current.n
     if fill_zeroes:
         ref, cur = _fill_zeroes(ref), _fill_zeroes(cur)
     return ref, cur
+
+
+def sturges_edges(low: float, high: float, size: int) -> np.ndarray:
+    """np.histogram_bin_edges(both samples, bins="sturges") from their range and size alone,
+    without concatenating two million values to find them."""
+    width = (high - low) / (np.log2(size) + 1.0)
+    if low == high:
+        low, high = low - 0.5, high + 0.5
+    bins = int(np.ceil((high - low) / width)) if width else 1
+    return np.linspace(low, high, bins + 1, endpoint=True)
 
 
 def _fill_zeroes(shares: np.ndarray) -> np.ndarray:
