@@ -204,3 +204,9 @@ def test_missing_file_and_mismatched_columns(tmp_path, reference):
 def test_bad_options_exit_2(reference, args, expected):
     result = run(reference, reference, *args)
     assert result.exit_code == 2 and expected in result.stderr
+
+
+def test_column_names_are_shown_as_written(tmp_path):
+    """A name that looks like terminal markup is printed as is."""
+    path = write(pa.table({"[bold]x[/]": np.arange(2000, dtype=float)}), tmp_path / "odd.parquet")
+    assert "[bold]x[/]" in run(path, path).stdout

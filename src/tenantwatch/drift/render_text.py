@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from tenantwatch.drift.analysis import Analysis
 
@@ -22,14 +23,14 @@ def render(analysis: Analysis, console: Console) -> None:
                   markup=False, highlight=False)
     features = Table("feature", "kind", "method", "statistic", "p-value", "threshold", "drift", title="Drift per feature")
     for f in sorted(analysis.features, key=lambda f: (not f.drift, f.name)):
-        features.add_row(f.name, f.kind, f.method, _score(f.statistic), _score(f.p_value), f"{f.threshold:g}",
+        features.add_row(Text(f.name), f.kind, f.method, _score(f.statistic), _score(f.p_value), f"{f.threshold:g}",
                          "[bold red]yes[/]" if f.drift else "no")
     console.print(features)
     problems = [(name, p) for name, found in analysis.quality.items() for p in found]
     if problems:
         table = Table("column", "check", "problem", title="Data quality")
         for name, problem in problems:
-            table.add_row(name, problem.check, problem.message)
+            table.add_row(Text(name), problem.check, Text(problem.message))
         console.print(table)
     else:
         console.print("Data quality: no problems", highlight=False)
