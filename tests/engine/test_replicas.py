@@ -5,9 +5,6 @@ takes over: it processes new alerts and fires the escalations that fall due."""
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
 import threading
 from pathlib import Path
 from typing import Any, Iterator
@@ -18,39 +15,16 @@ from sqlalchemy import func, select
 
 from tenantwatch.engine.store import open_store
 from tenantwatch.engine.store.models import Alert, Incident
-from tests.conftest import free_port, wait_for_port
+from tests.conftest import free_port
 from tests.engine.conftest import Recorder, alert, fresh_database, spec_yaml, webhook
-from tests.engine.test_serve import CLI, run_cli, wait_until
+from tests.engine.replicas import Replica
+from tests.engine.test_serve import run_cli, wait_until
 
 pytestmark = pytest.mark.postgres
 ESCALATION = [
     {"level": "L1", "after": "0s", "notify": ["slack-alerts"]},
     {"level": "L2", "after": "6s", "notify": ["email-sre"]},
 ]
-
-
-class Replica:
-    def __init__(self, db: str, spec: Path, workdir: Path, *extra: str) -> None:
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        # a session of its own: kill() takes the answering process and its worker together
-        self.proc = subprocess.Popen([*CLI, "serve", "--db", db, "--spec", str(spec), "--port", str(self.port),
-                                      "--tick", "0.2", *extra], cwd=workdir, start_new_session=True,
-                                     stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        wait_for_port(self.port, timeout=60, proc=self.proc)
-
-    def leads(self) -> bool:
-        metrics = httpx.get(f"{self.url}/metrics", timeout=10).text
-        return "tenantwatch_engine_leader 1.0" in metrics
-
-    def kill(self) -> None:
-        os.killpg(self.proc.pid, signal.SIGKILL)
-        self.proc.wait()
-
-    def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            self.proc.wait(timeout=60)
 
 
 @pytest.fixture
