@@ -22,33 +22,12 @@ from tenantwatch.render.prometheus.sharding import shard_of
 from tests.conftest import free_port
 from tests.render.am_live import Recorder, recording_server, running
 from tests.render.prom_exporter import exporter
-from tests.scale.scale_support import TENANTS, render_into, sharded_text, spec_of
+from tests.scale.scale_support import (PROMETHEUS, TENANTLESS, TENANTS, platform_exporters, poll, query, render_into,
+                                       run_files, sharded_text, spec_of, tenants_with)
 
-PROMETHEUS = "/usr/bin/prometheus"
 ALERTMANAGER = "/usr/bin/prometheus-alertmanager"
 DEAD_TENANT, LATE_TENANT = "tenant-03", "tenant-07"  # jobs down from the start / once an Alertmanager is killed
 SHARED = "db"
-TENANTLESS = "api_build_info"  # a sample of a per-tenant job without a tenant label
-
-
-def poll(what: str, find: Callable[[], object], timeout: float = 90.0) -> object:
-    """The first truthy answer of `find`, asked every half second (the APIs are the events)."""
-    import time
-
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if found := find():
-            return found
-        time.sleep(0.5)
-    raise AssertionError(f"{what}: not seen within {timeout}s")
-
-
-def query(url: str, promql: str) -> list[dict]:
-    return httpx.get(f"{url}/api/v1/query", params={"query": promql}, timeout=10).json()["data"]["result"]
-
-
-def tenants_with(url: str, promql: str) -> dict[str, dict]:
-    return {series["metric"]["tenant"]: series["metric"] for series in query(url, promql) if "tenant" in series["metric"]}
 
 
 @dataclass
@@ -73,13 +52,10 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
     root = tmp_path_factory.mktemp("scale")
     key = root / "intake.key"
     key.write_text("secret\n")
-    series = {f'http_requests_total{{tenant="{t}",handler="/api",method="GET",code="200"}}': 1.0 for t in TENANTS}
     late_gauges = {"queue_depth": 1.0}
-    env = {**os.environ, "PROMETHEUS": PROMETHEUS, "ALERTMANAGER": ALERTMANAGER}
     with contextlib.ExitStack() as stack:
         webhook_url, webhook = stack.enter_context(recording_server())
-        api = stack.enter_context(exporter(series, {TENANTLESS: 1.0}))
-        db = stack.enter_context(exporter({}, {"pg_up": 1.0, "pg_settings_max_connections": 100.0}))
+        api, db = platform_exporters(stack)
         late = exporter({}, late_gauges)
         late_target = late.__enter__()
         stack.callback(lambda: late.__exit__(None, None, None))
@@ -93,29 +69,13 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
         render_into(spec_of(text), root / "out", profile="fast")
         out = root / "out"
         am_procs: list[subprocess.Popen] = []
-
-        def start(run_file: Path, port: int, started: list | None = None) -> str:
-            return stack.enter_context(running(["sh", str(run_file)], port, run_file.with_suffix(".log"), started))
-
-        with _env(env):
-            receiver = start(out / "prometheus/receiver/run.sh", receiver_port)
-            alertmanagers = [start(out / f"alertmanager/cluster/alertmanager-{i}.sh", am_ports[i], am_procs) for i in (0, 1)]
-            shards = [start(out / f"prometheus/shards/shard-{i}/run.sh", shard_ports[i]) for i in (0, 1)]
+        start = run_files(stack, {"PROMETHEUS": PROMETHEUS, "ALERTMANAGER": ALERTMANAGER})
+        receiver = start(out / "prometheus/receiver/run.sh", receiver_port)
+        alertmanagers = [start(out / f"alertmanager/cluster/alertmanager-{i}.sh", am_ports[i], am_procs) for i in (0, 1)]
+        shards = [start(out / f"prometheus/shards/shard-{i}/run.sh", shard_ports[i]) for i in (0, 1)]
         assignment = json.loads((out / "prometheus/shards/assignment.json").read_text())
         yield Cluster(shards, receiver, alertmanagers, am_procs, webhook, assignment,
                       stop_late_tenant=lambda: late.__exit__(None, None, None))
-
-
-@contextlib.contextmanager
-def _env(env: dict[str, str]) -> Iterator[None]:
-    """The run files pick the binaries from the environment (Debian's names)."""
-    saved = dict(os.environ)
-    os.environ.update(env)
-    try:
-        yield
-    finally:
-        os.environ.clear()
-        os.environ.update(saved)
 
 
 @pytest.mark.e2e

@@ -113,7 +113,9 @@ def test_the_receiver_accepts_remote_write_and_thanos_reads_every_sidecar() -> N
                          RenderOptions())["prometheus"]
     assert "--prometheus.url=http://10.0.0.2:9090" in thanos["thanos/sidecar-1.sh"]
     assert "--tsdb.path=../shards/shard-1/data" in thanos["thanos/sidecar-1.sh"]
-    assert "--endpoint=10.0.0.1:10901" in thanos["thanos/query.sh"] and "--endpoint=10.0.0.2:10901" in thanos["thanos/query.sh"]
+    assert "--endpoint.sd-config-file=endpoints.yml" in thanos["thanos/query.sh"]  # --endpoint is deprecated in Thanos 0.42
+    assert "--endpoint=" not in thanos["thanos/query.sh"]
+    assert yaml.safe_load(thanos["thanos/endpoints.yml"]) == {"endpoints": [{"address": "10.0.0.1:10901"}, {"address": "10.0.0.2:10901"}]}
     assert "remote_write" not in yaml.safe_load(thanos["shards/shard-0/prometheus.yml"])
 
 
