@@ -28,11 +28,15 @@ TENANTLESS = "api_build_info"  # a sample of a per-tenant job without a tenant l
 
 def sharded_text(*, shards: list[str], alertmanagers: list[tuple[str, str]], exporter: str, db: str,
                  engine: str = "http://127.0.0.1:8080", key_file: str = "/etc/tenantwatch/intake.key",
-                 global_view: str = "none", tenant_targets: str = "{}", designated: int = 0) -> str:
+                 global_view: str = "none", tenant_targets: str = "{}", designated: int = 0,
+                 engine_urls: list[str] | None = None, extra: str = "") -> str:
     """A static-discovery platform: `api` per tenant (one exporter labels every tenant's
-    series), `jobs` per tenant with its own instances, `db` shared; 20 tenants."""
+    series), `jobs` per tenant with its own instances, `db` shared; 20 tenants. `engine_urls`
+    lists engine replicas; `extra` is appended (top-level keys such as channels)."""
     ams = "\n".join(f"    - {{address: {a}, cluster: {c}}}" for a, c in alertmanagers)
     tenants = "\n".join(f"  {t}: {{}}" for t in TENANTS)
+    engine_replicas = (f"  engine_replicas: {len(engine_urls)}\n  engine_urls: [{', '.join(engine_urls)}]\n"
+                       if engine_urls else "")
     return f"""\
 version: 1
 platform: sharded
@@ -52,7 +56,7 @@ scale_out:
   alertmanagers:
 {ams}
   global_view: {global_view}
-"""
+{engine_replicas}{extra}"""
 
 
 def spec_of(text: str) -> Spec:
