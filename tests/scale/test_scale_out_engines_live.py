@@ -1,6 +1,6 @@
 """The whole scaled-out loop on 127.0.0.1, every part real and started from the rendered
-files: two Prometheus shards -> a two-node Alertmanager cluster (gossip) -> two engine
-replicas on one PostgreSQL -> a recording "Slack". Tenants fail on both shards; then one
+files: two Prometheus shards (remote-writing to a receiver, the global view) -> a two-node
+Alertmanager cluster (gossip) -> two engine replicas on one PostgreSQL -> a recording "Slack". Tenants fail on both shards; then one
 Alertmanager and the leading engine replica are killed (kill -9) and more tenants fail.
 Every alert must become exactly one incident, every notification must go out once, and the
 escalation planned before the kill must fire on the survivor."""
@@ -22,7 +22,8 @@ from tests.engine.conftest import fresh_database
 from tests.engine.replicas import Replica
 from tests.render.am_live import Recorder, recording_server
 from tests.render.prom_exporter import exporter
-from tests.scale.scale_support import PROMETHEUS, TENANTS, poll, render_into, run_files, sharded_text, spec_of
+from tests.scale.scale_support import (PROMETHEUS, TENANTS, poll, render_into, run_files, sharded_text, spec_of,
+                                       tenants_with)
 from tests.scale.test_scale_out_live import ALERTMANAGER
 
 pytestmark = [pytest.mark.e2e, pytest.mark.postgres]
@@ -69,12 +70,14 @@ def _platform(root: Path, db: str) -> Iterator[dict]:
         later = [exporter({}, {"queue_depth": 1.0}) for _ in LATER]  # stopped mid-way: those tenants fail then
         later_targets = [stack.enter_context(e) for e in later]
         shard_ports, am_ports, engine_ports = [free_port() for _ in range(2)], [free_port() for _ in range(4)], [free_port() for _ in range(2)]
+        receiver_port = free_port()
         targets = {**{t: f"127.0.0.1:{free_port()}" for t in FIRST}, **dict(zip(LATER, later_targets))}
         text = sharded_text(
             shards=[f"127.0.0.1:{p}" for p in shard_ports],
             alertmanagers=[(f"127.0.0.1:{am_ports[i]}", f"127.0.0.1:{am_ports[i + 2]}") for i in (0, 1)],
             exporter=api, db=db_target, engine=f"http://127.0.0.1:{engine_ports[0]}", key_file=str(key),
             engine_urls=[f"http://127.0.0.1:{p}" for p in engine_ports],
+            global_view=f"prometheus\n  receiver: {{address: 127.0.0.1:{receiver_port}}}",
             tenant_targets="{" + ", ".join(f"{t}: ['{a}']" for t, a in targets.items()) + "}",
             extra=CHANNELS.format(url=slack_url, l2=L2_AFTER))
         spec_path = root / "spec.yaml"
@@ -88,11 +91,12 @@ def _platform(root: Path, db: str) -> Iterator[dict]:
         poll("a leader", lambda: sum(e.leads() for e in engines) == 1)
         am_procs: list = []
         start = run_files(stack, {"PROMETHEUS": PROMETHEUS, "ALERTMANAGER": ALERTMANAGER})
+        receiver = start(out / "prometheus/receiver/run.sh", receiver_port)
         for i in (0, 1):
             start(out / f"alertmanager/cluster/alertmanager-{i}.sh", am_ports[i], am_procs)
         for i in (0, 1):
             start(out / f"prometheus/shards/shard-{i}/run.sh", shard_ports[i])
-        yield {"engines": engines, "admin": admin, "slack": slack, "am_procs": am_procs,
+        yield {"engines": engines, "admin": admin, "slack": slack, "am_procs": am_procs, "receiver": receiver,
                "stop_later": lambda: [e.__exit__(None, None, None) for e in later]}
 
 
@@ -120,6 +124,11 @@ def test_every_alert_is_one_incident_and_one_message_across_kills(postgres_url: 
         poll("incidents of the later tenants", lambda: set(LATER) <= set(down_tenants(survivor)), timeout=120)
         # L2 of every incident falls due after the kill: the survivor sends each one once
         poll("every L2 message", lambda: _posts(slack, "/email-sre") >= 4, timeout=L2_AFTER + 60)
+
+        # the global view saw the failures of both shards
+        down = poll("the failed tenants on the receiver", lambda: (found := tenants_with(
+            platform["receiver"], 'up{job="jobs"} == 0')) and set(FIRST + LATER) <= set(found) and found)
+        assert {t: down[t]["shard"] for t in FIRST + LATER} == {t: str(shard_of(t, 2)) for t in FIRST + LATER}
 
         counts = down_tenants(survivor)
         assert {t: counts.get(t) for t in FIRST + LATER} == {t: 1 for t in FIRST + LATER}, counts
